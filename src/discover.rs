@@ -1,0 +1,160 @@
+//! Finding the files to scan: a parallel, .gitignore-aware walk.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use ignore::{WalkBuilder, WalkState};
+
+/// Directories never worth descending into.
+const SKIP_DIRS: &[&str] = &[".git", ".terraform", "node_modules", ".hg", ".svn"];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum FileClass {
+    /// YAML (or JSON) that may hold Kubernetes objects.
+    Yaml,
+    /// Terraform configuration (`.tf`, `.tf.json`, `.tfvars`).
+    Terraform,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Candidate {
+    /// Name in reports (relative to the scan root).
+    pub display: String,
+    /// Path used for environment classification (relative to the working
+    /// directory, so a root like `envs/prod` still says "prod").
+    pub class_path: String,
+    pub path: PathBuf,
+    pub class: FileClass,
+}
+
+/// Something the walk could not do, reported as a note.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct WalkNote {
+    pub path: String,
+    pub message: String,
+}
+
+pub fn classify(path: &Path) -> Option<FileClass> {
+    let name = path.file_name()?.to_str()?.to_ascii_lowercase();
+    if name.ends_with(".tf") || name.ends_with(".tf.json") || name.ends_with(".tfvars") {
+        return Some(FileClass::Terraform);
+    }
+    if name.ends_with(".yaml") || name.ends_with(".yml") || name.ends_with(".json") {
+        return Some(FileClass::Yaml);
+    }
+    None
+}
+
+/// `/`-separated path of `path` relative to `base`, if it is inside it.
+pub fn relative(path: &Path, base: &Path) -> Option<String> {
+    let rel = path.strip_prefix(base).ok()?;
+    let parts: Vec<String> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    Some(parts.join("/"))
+}
+
+/// Walk `roots` on `threads` threads. `display_base` is what report names are
+/// relative to. Results are sorted (the walk order is not deterministic).
+pub fn walk(
+    roots: &[PathBuf],
+    display_base: &Path,
+    threads: usize,
+) -> (Vec<Candidate>, Vec<WalkNote>) {
+    let found = Mutex::new(Vec::new());
+    let notes = Mutex::new(Vec::new());
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    for root in roots {
+        let canonical_root = match root.canonicalize() {
+            Ok(r) => r,
+            Err(e) => {
+                push(&notes, root.display().to_string(), format!("cannot read: {e}"));
+                continue;
+            }
+        };
+        let within = if canonical_root.is_dir() {
+            canonical_root.clone()
+        } else {
+            canonical_root
+                .parent()
+                .map_or_else(|| canonical_root.clone(), Path::to_path_buf)
+        };
+        let mut builder = WalkBuilder::new(root);
+        builder
+            .hidden(false)
+            .require_git(false)
+            .follow_links(true)
+            .threads(threads)
+            .filter_entry(|e| {
+                let name = e.file_name().to_string_lossy();
+                !(e.file_type().is_some_and(|t| t.is_dir()) && SKIP_DIRS.contains(&name.as_ref()))
+            });
+        builder.build_parallel().run(|| {
+            Box::new(|entry| {
+                let entry = match entry {
+                    Ok(e) => e,
+                    Err(e) => {
+                        push(&notes, String::new(), e.to_string());
+                        return WalkState::Continue;
+                    }
+                };
+                let path = entry.path();
+                if entry.path_is_symlink() {
+                    // Never follow a link out of the scanned root.
+                    match path.canonicalize() {
+                        Ok(target) if target.starts_with(&within) => {}
+                        Ok(target) => {
+                            push(
+                                &notes,
+                                path.display().to_string(),
+                                format!(
+                                    "symlink to {} is outside the scanned root: not followed",
+                                    target.display()
+                                ),
+                            );
+                            return WalkState::Skip;
+                        }
+                        Err(e) => {
+                            push(&notes, path.display().to_string(), format!("broken symlink: {e}"));
+                            return WalkState::Skip;
+                        }
+                    }
+                }
+                if !entry.file_type().is_some_and(|t| t.is_file()) {
+                    return WalkState::Continue;
+                }
+                let Some(class) = classify(path) else {
+                    return WalkState::Continue;
+                };
+                let absolute = cwd.join(path);
+                let display = relative(&absolute, display_base)
+                    .unwrap_or_else(|| path.to_string_lossy().replace('\\', "/"));
+                let class_path = relative(&absolute, &cwd)
+                    .unwrap_or_else(|| path.to_string_lossy().replace('\\', "/"));
+                if let Ok(mut f) = found.lock() {
+                    f.push(Candidate {
+                        display,
+                        class_path,
+                        path: path.to_path_buf(),
+                        class,
+                    });
+                }
+                WalkState::Continue
+            })
+        });
+    }
+    let mut found = found.into_inner().unwrap_or_default();
+    found.sort();
+    found.dedup_by(|a, b| a.display == b.display);
+    let mut notes = notes.into_inner().unwrap_or_default();
+    notes.sort();
+    notes.dedup();
+    (found, notes)
+}
+
+fn push(notes: &Mutex<Vec<WalkNote>>, path: String, message: String) {
+    if let Ok(mut n) = notes.lock() {
+        n.push(WalkNote { path, message });
+    }
+}

@@ -1,0 +1,101 @@
+//! Environment classification (RULES.md "Environments"), shared by all ingesters.
+//!
+//! First match wins: `--env`, configuration globs, a path segment, a marker on
+//! the resource, then production (unknown is treated strictly).
+
+use crate::model::{EnvSource, Environment};
+
+/// Map one word to an environment: `prod`, `stg`, `dev`, …
+pub fn from_word(word: &str) -> Option<Environment> {
+    match word.to_ascii_lowercase().as_str() {
+        "prod" | "production" | "prd" => Some(Environment::Production),
+        "staging" | "stage" | "stg" => Some(Environment::Staging),
+        "dev" | "development" | "sandbox" | "local" => Some(Environment::Development),
+        _ => None,
+    }
+}
+
+/// A name such as `prod`, `env-prod`, `values-staging` or `shop_dev`: the
+/// whole name or its last `-`/`_`/`.`-separated word. Only the last word
+/// counts, so `local-path-provisioner` or `dev-tools-prod` read right.
+pub fn from_name(name: &str) -> Option<Environment> {
+    from_word(name).or_else(|| name.rsplit(['-', '_', '.']).next().and_then(from_word))
+}
+
+/// The environment a relative path names: the deepest matching directory or
+/// file stem (`values-prod.yaml` counts).
+pub fn from_path(display: &str) -> Option<Environment> {
+    let mut segments: Vec<&str> = display.split(['/', '\\']).collect();
+    if let Some(file) = segments.pop() {
+        let stem = file.split('.').next().unwrap_or(file);
+        if let Some(env) = from_name(stem) {
+            return Some(env);
+        }
+    }
+    segments.iter().rev().find_map(|s| from_name(s))
+}
+
+/// Classifies resources of one scan.
+#[derive(Clone, Debug, Default)]
+pub struct Classifier {
+    /// `--env`: overrides everything.
+    pub forced: Option<Environment>,
+    /// Configuration globs, in order (first match wins).
+    pub globs: Vec<(globset::GlobMatcher, Environment)>,
+}
+
+impl Classifier {
+    /// Classify a resource of file `display`, given the markers found on it.
+    pub fn classify(
+        &self,
+        display: &str,
+        markers: &[Option<&str>],
+    ) -> (Environment, EnvSource) {
+        if let Some(env) = self.forced {
+            return (env, EnvSource::Cli);
+        }
+        if let Some((_, env)) = self.globs.iter().find(|(g, _)| g.is_match(display)) {
+            return (*env, EnvSource::Config);
+        }
+        if let Some(env) = from_path(display) {
+            return (env, EnvSource::Path);
+        }
+        if let Some(env) = markers.iter().flatten().find_map(|m| from_name(m)) {
+            return (env, EnvSource::Marker);
+        }
+        (Environment::Production, EnvSource::Default)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths() {
+        assert_eq!(from_path("envs/prod/app.yaml"), Some(Environment::Production));
+        assert_eq!(from_path("overlays/staging/x.yaml"), Some(Environment::Staging));
+        assert_eq!(from_path("charts/app/values-dev.yaml"), Some(Environment::Development));
+        assert_eq!(from_path("deploy/local-path-provisioner.yaml"), None);
+        assert_eq!(from_path("product/app.yaml"), None);
+        assert_eq!(from_path("prod/dev/app.yaml"), Some(Environment::Development));
+        assert_eq!(from_path("cluster-prd/app.yaml"), Some(Environment::Production));
+    }
+
+    #[test]
+    fn order() {
+        let c = Classifier::default();
+        assert_eq!(
+            c.classify("dev/a.yaml", &[Some("production")]),
+            (Environment::Development, EnvSource::Path)
+        );
+        assert_eq!(
+            c.classify("a.yaml", &[None, Some("shop-staging")]),
+            (Environment::Staging, EnvSource::Marker)
+        );
+        assert_eq!(
+            c.classify("a.yaml", &[]),
+            (Environment::Production, EnvSource::Default)
+        );
+    }
+}

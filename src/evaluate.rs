@@ -1,0 +1,128 @@
+//! Running the active rules over the model, in parallel.
+
+use anyhow::Result;
+use rayon::prelude::*;
+
+use crate::findings::Finding;
+use crate::model::{Environment, Resource};
+use crate::rego::{self, RegoRules};
+use crate::rules::{Check, Ctx, Hit, Level, Rule, Scope, Settings};
+use crate::source::{Location, SourceFile};
+
+pub struct Evaluator {
+    pub rules: Vec<&'static Rule>,
+    rego: Option<RegoRules>,
+    settings: Settings,
+}
+
+/// A rule that failed to evaluate on a resource (a policy error, not a finding).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct EvalError {
+    pub rule: &'static str,
+    pub address: String,
+    pub message: String,
+}
+
+/// The level of a rule's findings on a resource of `env`, or `None` when the
+/// rule does not apply there (prod-only rules on development resources).
+pub fn level_for(rule: &Rule, env: Environment) -> Option<Level> {
+    match (rule.meta.scope, env) {
+        (Scope::All, _) | (Scope::Prod, Environment::Production) => Some(rule.meta.level),
+        (Scope::Prod, Environment::Staging) => Some(rule.meta.level.lowered()),
+        (Scope::Prod, Environment::Development) => None,
+    }
+}
+
+impl Evaluator {
+    pub fn new(rules: Vec<&'static Rule>, settings: Settings) -> Result<Self> {
+        let rego = RegoRules::new(&rules)?;
+        Ok(Evaluator {
+            rules,
+            rego,
+            settings,
+        })
+    }
+
+    pub fn run(&self, resources: &[Resource], files: &[SourceFile]) -> (Vec<Finding>, Vec<EvalError>) {
+        let per_resource: Vec<(Vec<Finding>, Vec<EvalError>)> = resources
+            .par_iter()
+            .map_init(
+                || self.rego.clone(),
+                |rego, r| {
+                    let mut findings = Vec::new();
+                    let mut errors = Vec::new();
+                    if let Some(file) = files.get(r.file as usize) {
+                        self.eval_resource(rego, r, file, &mut findings, &mut errors);
+                    }
+                    (findings, errors)
+                },
+            )
+            .collect();
+        let mut findings = Vec::new();
+        let mut errors = Vec::new();
+        for (f, e) in per_resource {
+            findings.extend(f);
+            errors.extend(e);
+        }
+        errors.sort();
+        (findings, errors)
+    }
+
+    fn eval_resource(
+        &self,
+        rego: &mut Option<RegoRules>,
+        r: &Resource,
+        file: &SourceFile,
+        findings: &mut Vec<Finding>,
+        errors: &mut Vec<EvalError>,
+    ) {
+        let mut rego_wanted = Vec::new();
+        for rule in &self.rules {
+            if !rule.meta.applies.matches(r) || level_for(rule, r.environment).is_none() {
+                continue;
+            }
+            match rule.check {
+                Check::Native(check) => {
+                    let ctx = Ctx {
+                        settings: &self.settings,
+                        rule: &rule.meta,
+                    };
+                    let mut hits = Vec::new();
+                    check(&ctx, r, &mut hits);
+                    findings.extend(hits.into_iter().map(|h| finding(rule, r, h)));
+                }
+                Check::Rego { .. } => rego_wanted.push(*rule),
+                Check::Builtin => {}
+            }
+        }
+        let Some(engine) = rego.as_mut() else { return };
+        if rego_wanted.is_empty() {
+            return;
+        }
+        for (rule, result) in engine.eval(rego::input(r, file), &rego_wanted) {
+            match result {
+                Ok(hits) => findings.extend(hits.into_iter().map(|h| finding(rule, r, h))),
+                Err(e) => errors.push(EvalError {
+                    rule: rule.meta.id,
+                    address: r.address.clone(),
+                    message: e.to_string(),
+                }),
+            }
+        }
+    }
+}
+
+fn finding(rule: &'static Rule, r: &Resource, hit: Hit) -> Finding {
+    Finding {
+        rule_id: rule.meta.id,
+        level: level_for(rule, r.environment).unwrap_or(rule.meta.level),
+        message: hit.message,
+        location: Location {
+            file: r.file,
+            span: r.locate(&hit.path),
+        },
+        resource: Some(r.address.clone()),
+        path: hit.path,
+        related: Vec::new(),
+    }
+}

@@ -1,0 +1,140 @@
+//! Kubernetes manifests (and Helm output) to model resources.
+
+use crate::environment::Classifier;
+use crate::ingest::yaml::{self, YamlError};
+use crate::model::{pod, EnvSource, Environment, Node, Platform, Resource, Value};
+use crate::source::{FileId, SourceFile};
+
+/// Kinds that live outside namespaces (their address carries no namespace).
+const CLUSTER_SCOPED: &[&str] = &[
+    "Namespace",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "StorageClass",
+    "PersistentVolume",
+    "CustomResourceDefinition",
+    "PriorityClass",
+    "IngressClass",
+    "RuntimeClass",
+    "CSIDriver",
+    "Node",
+    "MutatingWebhookConfiguration",
+    "ValidatingWebhookConfiguration",
+    "ValidatingAdmissionPolicy",
+    "ValidatingAdmissionPolicyBinding",
+    "APIService",
+    "PodSecurityPolicy",
+    "VolumeSnapshotClass",
+];
+
+/// What a YAML file yields.
+pub enum Outcome {
+    Resources(Vec<Resource>),
+    /// Valid YAML without any Kubernetes object: skipped silently.
+    NotKubernetes,
+    /// A Helm template or similar that is not YAML until rendered: skipped.
+    Template,
+    Invalid(YamlError),
+}
+
+pub fn ingest(file: &SourceFile, id: FileId, classifier: &Classifier) -> Outcome {
+    let docs = match yaml::parse_stream(&file.text) {
+        Ok(d) => d,
+        // Go templates (`{{ … }}`) are not YAML before rendering.
+        Err(_) if file.text.contains("{{") => return Outcome::Template,
+        Err(e) => return Outcome::Invalid(e),
+    };
+    let mut resources = Vec::new();
+    for doc in docs {
+        collect(doc.root, file, id, classifier, &mut resources);
+    }
+    if resources.is_empty() {
+        Outcome::NotKubernetes
+    } else {
+        Outcome::Resources(resources)
+    }
+}
+
+fn is_object(node: &Node) -> bool {
+    node.get("apiVersion").and_then(Node::as_str).is_some()
+        && node.get("kind").and_then(Node::as_str).is_some()
+}
+
+/// Add `node` as a resource, or its items when it is a `List`.
+fn collect(
+    node: Node,
+    file: &SourceFile,
+    id: FileId,
+    classifier: &Classifier,
+    out: &mut Vec<Resource>,
+) {
+    if !is_object(&node) {
+        return;
+    }
+    let kind = node.get("kind").and_then(Node::as_str).unwrap_or_default();
+    if kind == "List" || (kind.ends_with("List") && node.get("items").is_some()) {
+        let Value::Map(entries) = node.value else {
+            return;
+        };
+        for entry in entries {
+            if &*entry.key == "items" {
+                if let Value::Seq(items) = entry.value.value {
+                    for item in items {
+                        collect(item, file, id, classifier, out);
+                    }
+                }
+            }
+        }
+        return;
+    }
+    out.push(resource(node, file, id, classifier));
+}
+
+fn resource(node: Node, file: &SourceFile, id: FileId, classifier: &Classifier) -> Resource {
+    let text = |path: &[&str]| node.get_path(path).and_then(Node::scalar_text);
+    let kind: Box<str> = text(&["kind"]).unwrap_or_default().into();
+    let api_version = text(&["apiVersion"]).map(Into::into);
+    let name: Box<str> = text(&["metadata", "name"])
+        .or_else(|| text(&["metadata", "generateName"]))
+        .unwrap_or_else(|| "<unnamed>".to_string())
+        .into();
+    let namespace: Option<Box<str>> = text(&["metadata", "namespace"]).map(Into::into);
+    let cluster_scoped = CLUSTER_SCOPED.contains(&&*kind);
+    let address = if cluster_scoped {
+        format!("{kind}/{name}")
+    } else {
+        format!(
+            "{kind}/{}/{name}",
+            namespace.as_deref().unwrap_or("default")
+        )
+    };
+    let label = |k: &str| text(&["metadata", "labels", k]);
+    let own_name = (kind.as_ref() == "Namespace").then(|| name.to_string());
+    let markers = [
+        label("environment"),
+        label("env"),
+        namespace.as_deref().map(str::to_string),
+        own_name,
+    ];
+    let marker_refs: Vec<Option<&str>> = markers.iter().map(Option::as_deref).collect();
+    let (environment, env_source): (Environment, EnvSource) =
+        classifier.classify(file_class_path(file), &marker_refs);
+    let pod_spec = pod::pod_spec_path(&kind);
+    Resource {
+        platform: Platform::Kubernetes,
+        file: id,
+        kind,
+        api_version,
+        name,
+        namespace,
+        address,
+        environment,
+        env_source,
+        attributes: node,
+        pod_spec,
+    }
+}
+
+fn file_class_path(file: &SourceFile) -> &str {
+    file.class_path.as_deref().unwrap_or(&file.display)
+}

@@ -1,0 +1,4 @@
+//! Ingesters: source files to model resources.
+
+pub mod kubernetes;
+pub mod yaml;

@@ -1,0 +1,17 @@
+//! infra-lint: a policy-as-code compliance scanner.
+//!
+//! discover → ingest → model → evaluate → findings → report (see DESIGN in README).
+
+pub mod cli;
+pub mod discover;
+pub mod environment;
+pub mod evaluate;
+pub mod findings;
+pub mod ingest;
+pub mod model;
+pub mod rego;
+pub mod report;
+pub mod rules;
+pub mod run;
+pub mod scan;
+pub mod source;

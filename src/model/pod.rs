@@ -1,0 +1,129 @@
+//! One pod-spec view over every workload kind, so rules are written once.
+
+use super::{AttrPath, Node, Resource};
+
+/// Kinds with a pod template, and where the pod spec sits in each.
+pub fn pod_spec_path(kind: &str) -> Option<AttrPath> {
+    let keys: &[&str] = match kind {
+        "Pod" => &["spec"],
+        "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "ReplicationController"
+        | "Job" => &["spec", "template", "spec"],
+        "CronJob" => &["spec", "jobTemplate", "spec", "template", "spec"],
+        "PodTemplate" => &["template", "spec"],
+        _ => return None,
+    };
+    Some(AttrPath::root().join(keys.iter().copied()))
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ContainerKind {
+    Container,
+    Init,
+    Ephemeral,
+}
+
+impl ContainerKind {
+    pub fn field(self) -> &'static str {
+        match self {
+            ContainerKind::Container => "containers",
+            ContainerKind::Init => "initContainers",
+            ContainerKind::Ephemeral => "ephemeralContainers",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ContainerKind::Container => "container",
+            ContainerKind::Init => "init container",
+            ContainerKind::Ephemeral => "ephemeral container",
+        }
+    }
+}
+
+/// A container of a pod spec, with its path inside the resource.
+pub struct Container<'a> {
+    pub kind: ContainerKind,
+    pub node: &'a Node,
+    pub path: AttrPath,
+    pub name: &'a str,
+}
+
+impl Container<'_> {
+    /// A native sidecar: an init container that keeps running with the pod.
+    pub fn is_sidecar(&self) -> bool {
+        self.kind == ContainerKind::Init
+            && self.node.get("restartPolicy").and_then(Node::as_str) == Some("Always")
+    }
+
+    /// Describes the container for messages: `container "web"`.
+    pub fn describe(&self) -> String {
+        format!("{} \"{}\"", self.kind.label(), self.name)
+    }
+}
+
+/// The pod spec of a workload.
+pub struct PodView<'a> {
+    pub spec: &'a Node,
+    pub path: AttrPath,
+    pub resource: &'a Resource,
+}
+
+impl<'a> PodView<'a> {
+    pub fn of(resource: &'a Resource) -> Option<PodView<'a>> {
+        let path = resource.pod_spec.clone()?;
+        let spec = resource.attributes.at(&path.0)?;
+        Some(PodView {
+            spec,
+            path,
+            resource,
+        })
+    }
+
+    pub fn containers(&self) -> Vec<Container<'a>> {
+        let mut out = Vec::new();
+        for kind in [
+            ContainerKind::Init,
+            ContainerKind::Container,
+            ContainerKind::Ephemeral,
+        ] {
+            let Some(list) = self.spec.get(kind.field()) else {
+                continue;
+            };
+            for (i, node) in list.items().iter().enumerate() {
+                out.push(Container {
+                    kind,
+                    node,
+                    path: self.path.join([kind.field().into(), super::Seg::Index(i)]),
+                    name: node.get("name").and_then(Node::as_str).unwrap_or("?"),
+                });
+            }
+        }
+        out
+    }
+
+    /// Whether the workload runs until stopped (not a Job, CronJob or run-once Pod).
+    pub fn is_long_running(&self) -> bool {
+        match &*self.resource.kind {
+            "Job" | "CronJob" => false,
+            "Pod" => !matches!(
+                self.spec.get("restartPolicy").and_then(Node::as_str),
+                Some("Never" | "OnFailure")
+            ),
+            _ => true,
+        }
+    }
+
+    /// A securityContext field as the container sees it: its own setting,
+    /// else the pod's. Returns the node and its path.
+    pub fn effective_security(
+        &self,
+        container: &Container<'a>,
+        field: &str,
+    ) -> Option<(&'a Node, AttrPath)> {
+        if let Some(n) = container.node.get_path(&["securityContext", field]) {
+            return Some((n, container.path.join(["securityContext", field])));
+        }
+        let n = self.spec.get_path(&["securityContext", field])?;
+        Some((n, self.path.join(["securityContext", field])))
+    }
+}

@@ -1,0 +1,115 @@
+//! Readable diagnostics: code frames (codespan-reporting) and a summary.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use codespan_reporting::diagnostic::{Diagnostic, Label, Severity};
+use codespan_reporting::files::SimpleFiles;
+use codespan_reporting::term::{self, termcolor::Buffer};
+
+use super::counts;
+use crate::rules::{self, Level};
+use crate::scan::Scan;
+
+fn severity(l: Level) -> Severity {
+    match l {
+        Level::Error => Severity::Error,
+        Level::Warning => Severity::Warning,
+        Level::Note => Severity::Note,
+    }
+}
+
+/// The first paragraph of a rule's help: what to do.
+fn advice(rule_id: &str) -> Option<String> {
+    let rule = rules::find(rule_id)?;
+    let first = rule.meta.help.split("\n\n").next()?;
+    Some(format!("help: {first}"))
+}
+
+pub fn render(scan: &Scan, color: bool, quiet: bool, elapsed: Duration) -> String {
+    let mut buffer = if color { Buffer::ansi() } else { Buffer::no_color() };
+    let config = term::Config::default();
+    let mut db = SimpleFiles::new();
+    let mut ids = BTreeMap::new();
+    for f in &scan.findings {
+        ids.entry(f.location.file).or_insert_with(|| {
+            let file = &scan.files[f.location.file as usize];
+            db.add(file.display.as_str(), file.text.as_str())
+        });
+        for r in &f.related {
+            ids.entry(r.location.file).or_insert_with(|| {
+                let file = &scan.files[r.location.file as usize];
+                db.add(file.display.as_str(), file.text.as_str())
+            });
+        }
+    }
+    for f in &scan.findings {
+        let file = &scan.files[f.location.file as usize];
+        let label_text = if f.path.0.is_empty() {
+            String::new()
+        } else {
+            f.path.to_string()
+        };
+        let mut labels = vec![Label::primary(ids[&f.location.file], file.byte_range(f.location.span))
+            .with_message(label_text)];
+        for r in &f.related {
+            let rf = &scan.files[r.location.file as usize];
+            labels.push(
+                Label::secondary(ids[&r.location.file], rf.byte_range(r.location.span))
+                    .with_message(r.message.clone()),
+            );
+        }
+        let mut notes = Vec::new();
+        if let Some(resource) = &f.resource {
+            notes.push(format!("resource: {resource}"));
+        }
+        notes.extend(advice(f.rule_id));
+        let diagnostic = Diagnostic::new(severity(f.level))
+            .with_code(f.rule_id)
+            .with_message(&f.message)
+            .with_labels(labels)
+            .with_notes(notes);
+        // A frame that cannot be drawn falls back to one plain line.
+        if term::emit_to_write_style(&mut buffer, &config, &db, &diagnostic).is_err() {
+            let line = format!(
+                "{}[{}]: {} at {}:{}\n",
+                f.level.as_str(),
+                f.rule_id,
+                f.message,
+                file.display,
+                f.location.span.start.line
+            );
+            let _ = std::io::Write::write_all(&mut buffer, line.as_bytes());
+        }
+    }
+    let mut out = String::from_utf8_lossy(buffer.as_slice()).into_owned();
+    if !quiet {
+        for n in &scan.notes {
+            out.push_str(&format!("note: {n}\n"));
+        }
+        let c = counts(scan);
+        out.push_str(&format!(
+            "\nScanned {} file{} ({} resource{}) in {:.2}s: {} error{}, {} warning{}, {} note{}.\n",
+            scan.stats.files_scanned,
+            plural(scan.stats.files_scanned),
+            scan.stats.resources,
+            plural(scan.stats.resources),
+            elapsed.as_secs_f64(),
+            c[&Level::Error],
+            plural(c[&Level::Error]),
+            c[&Level::Warning],
+            plural(c[&Level::Warning]),
+            c[&Level::Note],
+            plural(c[&Level::Note]),
+        ));
+    }
+    out
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}

@@ -1,0 +1,122 @@
+//! JSON for machines. The shape is documented in README ("JSON output") and
+//! versioned by `schema_version`; fields are only ever added.
+
+use serde::Serialize;
+
+use super::{counts, TOOL_NAME};
+use crate::findings::Finding;
+use crate::rules;
+use crate::scan::Scan;
+use crate::source::{Location, SourceFile};
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct Report<'a> {
+    schema_version: u32,
+    tool: Tool,
+    summary: Summary,
+    findings: Vec<JsonFinding<'a>>,
+    notes: &'a [String],
+}
+
+#[derive(Serialize)]
+struct Tool {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct Summary {
+    files_scanned: usize,
+    resources: usize,
+    findings: usize,
+    errors: usize,
+    warnings: usize,
+    notes: usize,
+}
+
+#[derive(Serialize)]
+struct JsonLocation<'a> {
+    file: &'a str,
+    line: u32,
+    column: u32,
+    end_line: u32,
+    end_column: u32,
+}
+
+#[derive(Serialize)]
+struct JsonRelated<'a> {
+    #[serde(flatten)]
+    location: JsonLocation<'a>,
+    message: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonFinding<'a> {
+    rule_id: &'a str,
+    slug: &'a str,
+    level: &'a str,
+    message: &'a str,
+    #[serde(flatten)]
+    location: JsonLocation<'a>,
+    resource: Option<&'a str>,
+    attribute_path: String,
+    fingerprint: String,
+    related: Vec<JsonRelated<'a>>,
+}
+
+fn json_location<'a>(files: &'a [SourceFile], loc: &Location) -> JsonLocation<'a> {
+    JsonLocation {
+        file: files.get(loc.file as usize).map_or("", |f| f.display.as_str()),
+        line: loc.span.start.line,
+        column: loc.span.start.col,
+        end_line: loc.span.end.line,
+        end_column: loc.span.end.col,
+    }
+}
+
+fn finding<'a>(scan: &'a Scan, f: &'a Finding) -> JsonFinding<'a> {
+    JsonFinding {
+        rule_id: f.rule_id,
+        slug: rules::find(f.rule_id).map_or("", |r| r.meta.slug),
+        level: f.level.as_str(),
+        message: &f.message,
+        location: json_location(&scan.files, &f.location),
+        resource: f.resource.as_deref(),
+        attribute_path: f.path.to_string(),
+        fingerprint: f.fingerprint(&scan.files),
+        related: f
+            .related
+            .iter()
+            .map(|r| JsonRelated {
+                location: json_location(&scan.files, &r.location),
+                message: &r.message,
+            })
+            .collect(),
+    }
+}
+
+pub fn render(scan: &Scan) -> String {
+    let c = counts(scan);
+    let report = Report {
+        schema_version: SCHEMA_VERSION,
+        tool: Tool {
+            name: TOOL_NAME,
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        summary: Summary {
+            files_scanned: scan.stats.files_scanned,
+            resources: scan.stats.resources,
+            findings: scan.findings.len(),
+            errors: c[&rules::Level::Error],
+            warnings: c[&rules::Level::Warning],
+            notes: c[&rules::Level::Note],
+        },
+        findings: scan.findings.iter().map(|f| finding(scan, f)).collect(),
+        notes: &scan.notes,
+    };
+    let mut out = serde_json::to_string_pretty(&report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    out.push('\n');
+    out
+}

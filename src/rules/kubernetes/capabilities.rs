@@ -1,0 +1,61 @@
+//! K8S004 drop-all-capabilities.
+
+use super::each_container;
+use crate::model::{Node, Resource, Seg};
+use crate::rules::{Applies, Check, Ctx, Hit, Level, Rule, RuleMeta, Scope};
+
+pub static RULE: Rule = Rule {
+    meta: RuleMeta {
+        id: "K8S004",
+        slug: "drop-all-capabilities",
+        title: "Containers must drop all capabilities and add no dangerous ones",
+        level: Level::Error,
+        security_severity: "7.5",
+        scope: Scope::All,
+        guide: "000 Security > Pod Security",
+        tags: &["security", "kubernetes", "pod-security"],
+        rationale: "Container runtimes grant a default set of Linux capabilities (NET_RAW among them). Dropping ALL and adding back only what is needed limits what a compromised process can do; SYS_ADMIN, NET_ADMIN, SYS_PTRACE, SYS_MODULE and NET_RAW each open a path to the node.",
+        help: "Drop `ALL` and add back only narrow capabilities such as `NET_BIND_SERVICE`.\n\n**Bad**\n\n```yaml\nsecurityContext:\n  capabilities:\n    add: [\"NET_ADMIN\"]\n```\n\n**Good**\n\n```yaml\nsecurityContext:\n  capabilities:\n    drop: [\"ALL\"]\n    add: [\"NET_BIND_SERVICE\"]\n```",
+        settings: &[],
+        applies: Applies::Workloads,
+    },
+    check: Check::Native(check),
+};
+
+const DANGEROUS: &[&str] = &["SYS_ADMIN", "NET_ADMIN", "SYS_PTRACE", "SYS_MODULE", "NET_RAW", "ALL"];
+
+/// Capability names are written with or without `CAP_`, in any case.
+fn normalized(cap: &str) -> String {
+    let upper = cap.trim().to_ascii_uppercase();
+    upper.strip_prefix("CAP_").map(str::to_string).unwrap_or(upper)
+}
+
+fn check(_: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
+    each_container(r, |_, c| {
+        let caps_path = c.path.join(["securityContext", "capabilities"]);
+        let caps = c.node.get_path(&["securityContext", "capabilities"]);
+        let drops_all = caps
+            .and_then(|n| n.get("drop"))
+            .is_some_and(|d| d.items().iter().filter_map(Node::as_str).any(|s| normalized(s) == "ALL"));
+        if !drops_all {
+            out.push(Hit {
+                path: caps_path.join(["drop"]),
+                message: format!("{} of {} does not drop ALL capabilities", c.describe(), r.address),
+            });
+        }
+        let added = caps.and_then(|n| n.get("add")).map(Node::items).unwrap_or_default();
+        for (i, cap) in added.iter().enumerate() {
+            let Some(name) = cap.as_str() else { continue };
+            if DANGEROUS.contains(&normalized(name).as_str()) {
+                out.push(Hit {
+                    path: caps_path.join([Seg::from("add"), Seg::Index(i)]),
+                    message: format!(
+                        "{} of {} adds the dangerous capability {name}",
+                        c.describe(),
+                        r.address
+                    ),
+                });
+            }
+        }
+    });
+}

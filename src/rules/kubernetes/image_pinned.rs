@@ -1,0 +1,73 @@
+//! K8S010 image-pinned.
+
+use super::each_container;
+use crate::model::{Node, Resource};
+use crate::rules::{Applies, Check, Ctx, Hit, Level, Rule, RuleMeta, Scope, Setting};
+
+pub static RULE: Rule = Rule {
+    meta: RuleMeta {
+        id: "K8S010",
+        slug: "image-pinned",
+        title: "Images must be pinned to a version",
+        level: Level::Warning,
+        security_severity: "5.0",
+        scope: Scope::All,
+        guide: "003 examples pin `v1.2.3`",
+        tags: &["supply-chain", "kubernetes"],
+        rationale: "An image without a tag, or tagged `latest`, changes under you: two nodes can run different code for the same manifest and a rollback does not roll back. A digest pins the exact bytes.",
+        help: "Use an explicit version tag, or a digest (`@sha256:…`) when `require_digest` is on.\n\n**Bad**\n\n```yaml\nimage: nginx:latest\n```\n\n**Good**\n\n```yaml\nimage: nginx:1.25.3\n# or\nimage: nginx@sha256:4c0fdaa8b6341bfdeca5f18f7837462c80cff90527ee35ef185571e1c327beac\n```",
+        settings: &[Setting {
+            name: "require_digest",
+            default: "false",
+            help: "Require an image digest, not only a tag.",
+        }],
+        applies: Applies::Workloads,
+    },
+    check: Check::Native(check),
+};
+
+/// The tag and digest of an image reference (`registry:5000/team/app:1.2@sha256:…`).
+fn tag_and_digest(image: &str) -> (Option<&str>, Option<&str>) {
+    let (name, digest) = match image.split_once('@') {
+        Some((n, d)) => (n, Some(d)),
+        None => (image, None),
+    };
+    // A colon after the last slash separates the tag (one before is a registry port).
+    let last = name.rsplit('/').next().unwrap_or(name);
+    (last.split_once(':').map(|(_, t)| t), digest)
+}
+
+fn check(ctx: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
+    let require_digest = ctx.settings.bool(ctx.rule, "require_digest");
+    each_container(r, |_, c| {
+        let Some(image) = c.node.get("image").and_then(Node::as_str) else {
+            return;
+        };
+        let (tag, digest) = tag_and_digest(image.trim());
+        let problem = match (tag, digest) {
+            (_, Some(_)) => return,
+            (_, None) if require_digest => "is not pinned to a digest",
+            (None, None) => "has no tag (it means latest)",
+            (Some(t), None) if t.is_empty() || t.eq_ignore_ascii_case("latest") => "uses the latest tag",
+            (Some(_), None) => return,
+        };
+        out.push(Hit {
+            path: c.path.join(["image"]),
+            message: format!("image \"{image}\" of {} in {} {problem}", c.describe(), r.address),
+        });
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tag_and_digest;
+
+    #[test]
+    fn references() {
+        assert_eq!(tag_and_digest("nginx"), (None, None));
+        assert_eq!(tag_and_digest("nginx:1.25"), (Some("1.25"), None));
+        assert_eq!(tag_and_digest("registry:5000/app"), (None, None));
+        assert_eq!(tag_and_digest("registry:5000/app:v2"), (Some("v2"), None));
+        assert_eq!(tag_and_digest("app@sha256:ab"), (None, Some("sha256:ab")));
+    }
+}

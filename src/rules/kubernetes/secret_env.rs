@@ -1,0 +1,64 @@
+//! K8S018 secret-literal-in-env.
+
+use super::each_container;
+use crate::model::{Node, Resource, Seg};
+use crate::rules::{Applies, Check, Ctx, Hit, Level, Rule, RuleMeta, Scope, Setting};
+
+pub static RULE: Rule = Rule {
+    meta: RuleMeta {
+        id: "K8S018",
+        slug: "secret-literal-in-env",
+        title: "Secrets must not be literal environment values",
+        level: Level::Error,
+        security_severity: "7.5",
+        scope: Scope::All,
+        guide: "003 Helm values (secretKeyRef); \"Secrets in Vault (never in Git)\"",
+        tags: &["security", "kubernetes", "secrets"],
+        rationale: "A password or token written as a literal `value` is in Git, in every rendered manifest and readable by anyone who can read the workload. Reference a Secret (`valueFrom.secretKeyRef`) fed by the secret store instead. Names that only point at a secret (`*_FILE`, `*_PATH`, `*_NAME`, `*_URL`…) are not secrets.",
+        help: "Use `valueFrom.secretKeyRef`.\n\n**Bad**\n\n```yaml\nenv:\n- name: DB_PASSWORD\n  value: hunter2\n```\n\n**Good**\n\n```yaml\nenv:\n- name: DB_PASSWORD\n  valueFrom:\n    secretKeyRef:\n      name: db-credentials\n      key: password\n```",
+        settings: &[Setting {
+            name: "secret_name_patterns",
+            default: r#"["PASSWORD","PASSWD","SECRET","TOKEN","API_KEY","APIKEY","PRIVATE_KEY","CREDENTIALS"]"#,
+            help: "Substrings of an upper-cased variable name that mark it as secret.",
+        }],
+        applies: Applies::Workloads,
+    },
+    check: Check::Native(check),
+};
+
+/// Suffixes of names that hold where a secret is, not the secret itself.
+const REFERENCE_SUFFIXES: &[&str] = &[
+    "_FILE", "_PATH", "_DIR", "_NAME", "_URL", "_URI", "_ENDPOINT", "_HOST", "_PORT", "_REF",
+    "_KEY_ID", "_ID", "_ENABLED", "_TTL", "_EXPIRY", "_EXPIRATION", "_HEADER", "_LENGTH",
+    "_TYPE", "_MODE", "_VERSION", "_REGION", "_FIELD", "_ARN",
+];
+
+fn check(ctx: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
+    let patterns = ctx.settings.strings(ctx.rule, "secret_name_patterns");
+    each_container(r, |_, c| {
+        let Some(env) = c.node.get("env") else { return };
+        for (i, var) in env.items().iter().enumerate() {
+            let Some(name) = var.get("name").and_then(Node::as_str) else {
+                continue;
+            };
+            let Some(value) = var.get("value").and_then(Node::scalar_text) else {
+                continue;
+            };
+            let upper = name.to_ascii_uppercase();
+            let looks_secret = patterns.iter().any(|p| upper.contains(p.as_str()))
+                && !REFERENCE_SUFFIXES.iter().any(|s| upper.ends_with(s));
+            // Empty values and `$(OTHER_VAR)` references carry no secret.
+            let literal = !value.trim().is_empty() && !value.trim_start().starts_with("$(");
+            if looks_secret && literal {
+                out.push(Hit {
+                    path: c.path.join([Seg::from("env"), Seg::Index(i), Seg::from("value")]),
+                    message: format!(
+                        "env var {name} of {} in {} has a literal value; use valueFrom.secretKeyRef",
+                        c.describe(),
+                        r.address
+                    ),
+                });
+            }
+        }
+    });
+}

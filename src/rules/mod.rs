@@ -1,0 +1,181 @@
+//! The rule registry: one place for every rule's metadata, native or Rego.
+
+pub mod kubernetes;
+pub mod settings;
+
+use serde::Serialize;
+
+use crate::model::{AttrPath, Platform, Resource};
+pub use settings::Settings;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Note,
+    Warning,
+    Error,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Note => "note",
+            Level::Warning => "warning",
+            Level::Error => "error",
+        }
+    }
+
+    /// One step less severe (staging gets production rules this way).
+    pub fn lowered(self) -> Level {
+        match self {
+            Level::Error => Level::Warning,
+            Level::Warning | Level::Note => Level::Note,
+        }
+    }
+}
+
+/// Where a rule applies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    All,
+    Prod,
+}
+
+impl Scope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::All => "all",
+            Scope::Prod => "prod",
+        }
+    }
+}
+
+/// A rule setting: a threshold or switch `.infra-lint.yaml` can override.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct Setting {
+    pub name: &'static str,
+    /// Default, as JSON text (`true`, `30`, `["PASSWORD"]`).
+    pub default: &'static str,
+    pub help: &'static str,
+}
+
+/// Which resources a rule looks at.
+#[derive(Clone, Copy, Debug)]
+pub enum Applies {
+    /// Resources of these kinds / Terraform types.
+    Kinds(Platform, &'static [&'static str]),
+    /// Every Kubernetes kind with a pod template.
+    Workloads,
+    /// Not evaluated on resources (diagnostics such as IL000).
+    Nothing,
+}
+
+impl Applies {
+    pub fn matches(&self, r: &Resource) -> bool {
+        match self {
+            Applies::Kinds(platform, kinds) => r.platform == *platform && kinds.contains(&&*r.kind),
+            Applies::Workloads => r.pod_spec.is_some(),
+            Applies::Nothing => false,
+        }
+    }
+}
+
+/// A problem found by a rule: the attribute path it concerns and a message.
+/// The engine turns the path into the exact span.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Hit {
+    pub path: AttrPath,
+    pub message: String,
+}
+
+/// What a native rule receives besides the resource.
+pub struct Ctx<'a> {
+    pub settings: &'a Settings,
+    pub rule: &'static RuleMeta,
+}
+
+pub type NativeCheck = fn(&Ctx, &Resource, &mut Vec<Hit>);
+
+#[derive(Clone, Copy)]
+pub enum Check {
+    Native(NativeCheck),
+    /// A Rego policy: `deny` in `package` yields `{"msg", "path"}` objects or strings.
+    Rego {
+        package: &'static str,
+        file: &'static str,
+        source: &'static str,
+    },
+    /// Produced by the scanner itself (IL000 parse errors, …).
+    Builtin,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RuleMeta {
+    pub id: &'static str,
+    pub slug: &'static str,
+    pub title: &'static str,
+    pub level: Level,
+    /// CVSS-like score for GitHub: critical 9.0, high 7.5, medium 5.0, low 3.0.
+    pub security_severity: &'static str,
+    pub scope: Scope,
+    /// The guide and section the rule encodes.
+    pub guide: &'static str,
+    pub tags: &'static [&'static str],
+    /// Why it matters (plain text, a paragraph).
+    pub rationale: &'static str,
+    /// Markdown help with a bad and a good example.
+    pub help: &'static str,
+    pub settings: &'static [Setting],
+    #[serde(skip)]
+    pub applies: Applies,
+}
+
+pub struct Rule {
+    pub meta: RuleMeta,
+    pub check: Check,
+}
+
+impl Rule {
+    pub fn engine(&self) -> &'static str {
+        match self.check {
+            Check::Native(_) => "native",
+            Check::Rego { .. } => "rego",
+            Check::Builtin => "scanner",
+        }
+    }
+}
+
+/// IL000: a file that cannot be parsed.
+pub static PARSE_ERROR: Rule = Rule {
+    meta: RuleMeta {
+        id: "IL000",
+        slug: "parse-error",
+        title: "File could not be parsed",
+        level: Level::Error,
+        security_severity: "5.0",
+        scope: Scope::All,
+        guide: "infra-lint",
+        tags: &["infra-lint"],
+        rationale: "A file that cannot be parsed cannot be checked: any violation in it would go unnoticed. Kubernetes and Terraform would reject it too.",
+        help: "Fix the syntax error at the reported line. YAML anchors whose expansion exceeds 100,000 nodes and nesting deeper than 256 levels are refused as hostile input.\n\n**Bad**\n\n```yaml\nspec:\n  containers:\n  - name: web\n     image: nginx:1.25\n```\n\n**Good**\n\n```yaml\nspec:\n  containers:\n  - name: web\n    image: nginx:1.25\n```",
+        settings: &[],
+        applies: Applies::Nothing,
+    },
+    check: Check::Builtin,
+};
+
+/// Every built-in rule, in id order.
+pub fn builtin() -> Vec<&'static Rule> {
+    let mut rules: Vec<&'static Rule> = vec![&PARSE_ERROR];
+    rules.extend(kubernetes::RULES.iter().copied());
+    rules.sort_by_key(|r| r.meta.id);
+    rules
+}
+
+/// Look a rule up by id or slug.
+pub fn find(id: &str) -> Option<&'static Rule> {
+    builtin()
+        .into_iter()
+        .find(|r| r.meta.id.eq_ignore_ascii_case(id) || r.meta.slug == id)
+}

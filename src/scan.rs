@@ -1,0 +1,261 @@
+//! One scan: discover → read → ingest → evaluate, producing sorted findings.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use rayon::prelude::*;
+
+use crate::discover::{self, FileClass};
+use crate::environment::Classifier;
+use crate::evaluate::Evaluator;
+use crate::findings::{self, Finding};
+use crate::ingest::kubernetes::{self, Outcome};
+use crate::model::{AttrPath, Resource};
+use crate::rules::{self, Rule, Settings};
+use crate::source::{FileId, Location, Pos, SourceFile, Span};
+
+pub struct ScanOptions {
+    /// Files and directories; `-` reads a YAML stream from stdin.
+    pub paths: Vec<PathBuf>,
+    pub stdin_name: String,
+    pub threads: usize,
+    pub classifier: Classifier,
+    pub rules: Vec<&'static Rule>,
+    pub settings: Settings,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct Stats {
+    pub files_found: usize,
+    pub files_scanned: usize,
+    pub resources: usize,
+    pub walk: Duration,
+    pub parse: Duration,
+    pub evaluate: Duration,
+}
+
+pub struct Scan {
+    /// What report paths are relative to (SARIF `%SRCROOT%`).
+    pub root: PathBuf,
+    pub files: Vec<SourceFile>,
+    pub resources: Vec<Resource>,
+    pub findings: Vec<Finding>,
+    /// Things the user should know that are not findings (unfollowed links,
+    /// unreadable files, policy errors), sorted.
+    pub notes: Vec<String>,
+    pub stats: Stats,
+    pub rules: Vec<&'static Rule>,
+}
+
+#[derive(Debug)]
+pub enum ScanError {
+    /// Nothing could be read at all (exit code 2).
+    NothingReadable(Vec<String>),
+    Setup(anyhow::Error),
+}
+
+impl std::fmt::Display for ScanError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ScanError::NothingReadable(notes) => {
+                write!(f, "nothing could be read")?;
+                for n in notes {
+                    write!(f, "\n  {n}")?;
+                }
+                Ok(())
+            }
+            ScanError::Setup(e) => write!(f, "{e:#}"),
+        }
+    }
+}
+
+/// The scan root: a single directory argument, otherwise the working directory.
+fn scan_root(paths: &[PathBuf], cwd: &Path) -> PathBuf {
+    let dirs: Vec<&PathBuf> = paths.iter().filter(|p| p.as_os_str() != "-").collect();
+    match dirs.as_slice() {
+        [one] if one.is_dir() => cwd.join(one),
+        _ => cwd.to_path_buf(),
+    }
+}
+
+/// Bytes to text: strip a BOM; invalid UTF-8 is decoded lossily and reported.
+fn decode(bytes: Vec<u8>) -> (String, Option<(usize, String)>) {
+    match String::from_utf8(bytes) {
+        Ok(mut s) => {
+            if s.starts_with('\u{feff}') {
+                s.drain(..3);
+            }
+            (s, None)
+        }
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            (text, Some((at, "file is not valid UTF-8 text".to_string())))
+        }
+    }
+}
+
+struct Loaded {
+    file: SourceFile,
+    class: FileClass,
+    problem: Option<(usize, String)>,
+}
+
+pub fn scan(opts: ScanOptions) -> Result<Scan, ScanError> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.threads.max(1))
+        // Generous stacks: parsers of hostile input recurse.
+        .stack_size(16 * 1024 * 1024)
+        .build()
+        .context("starting worker threads")
+        .map_err(ScanError::Setup)?;
+    pool.install(|| scan_in_pool(opts))
+}
+
+fn scan_in_pool(opts: ScanOptions) -> Result<Scan, ScanError> {
+    let evaluator = Evaluator::new(opts.rules.clone(), opts.settings.clone()).map_err(ScanError::Setup)?;
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let root = scan_root(&opts.paths, &cwd);
+    let mut stats = Stats::default();
+    let mut notes = Vec::new();
+
+    let t = Instant::now();
+    let roots: Vec<PathBuf> = opts.paths.iter().filter(|p| p.as_os_str() != "-").cloned().collect();
+    let reads_stdin = roots.len() < opts.paths.len();
+    let missing: Vec<String> = roots
+        .iter()
+        .filter(|r| !r.exists())
+        .map(|r| format!("{}: no such file or directory", r.display()))
+        .collect();
+    if !missing.is_empty() && missing.len() == roots.len() && !reads_stdin {
+        return Err(ScanError::NothingReadable(missing));
+    }
+    let (candidates, walk_notes) = discover::walk(&roots, &root, opts.threads);
+    notes.extend(walk_notes.into_iter().map(|n| {
+        if n.path.is_empty() {
+            n.message
+        } else {
+            format!("{}: {}", n.path, n.message)
+        }
+    }));
+    stats.walk = t.elapsed();
+    stats.files_found = candidates.len();
+
+    let t = Instant::now();
+    let read: Vec<Result<Loaded, String>> = candidates
+        .par_iter()
+        .filter(|c| c.class == FileClass::Yaml)
+        .map(|c| {
+            let bytes = std::fs::read(&c.path).map_err(|e| format!("{}: cannot read: {e}", c.display))?;
+            let (text, problem) = decode(bytes);
+            let mut file = SourceFile::new(Some(c.path.clone()), c.display.clone(), text);
+            file.class_path = Some(c.class_path.clone());
+            Ok(Loaded {
+                file,
+                class: c.class,
+                problem,
+            })
+        })
+        .collect();
+    let mut loaded = Vec::new();
+    let mut unreadable = Vec::new();
+    for r in read {
+        match r {
+            Ok(l) => loaded.push(l),
+            Err(e) => unreadable.push(e),
+        }
+    }
+    if reads_stdin {
+        let mut bytes = Vec::new();
+        match std::io::stdin().read_to_end(&mut bytes) {
+            Ok(_) => {
+                let (text, problem) = decode(bytes);
+                loaded.push(Loaded {
+                    file: SourceFile::new(None, opts.stdin_name.clone(), text),
+                    class: FileClass::Yaml,
+                    problem,
+                });
+            }
+            Err(e) => unreadable.push(format!("{}: cannot read: {e}", opts.stdin_name)),
+        }
+    }
+    loaded.sort_by(|a, b| a.file.display.cmp(&b.file.display));
+    if loaded.is_empty() && !unreadable.is_empty() {
+        return Err(ScanError::NothingReadable(unreadable));
+    }
+    notes.extend(unreadable);
+
+    let outcomes: Vec<(Vec<Resource>, Option<Finding>)> = loaded
+        .par_iter()
+        .enumerate()
+        .map(|(i, l)| ingest(l, i as FileId, &opts.classifier))
+        .collect();
+    let files: Vec<SourceFile> = loaded.into_iter().map(|l| l.file).collect();
+    let mut resources = Vec::new();
+    let mut found = Vec::new();
+    let mut scanned = 0;
+    for (res, finding) in outcomes {
+        if !res.is_empty() || finding.is_some() {
+            scanned += 1;
+        }
+        resources.extend(res);
+        found.extend(finding);
+    }
+    stats.parse = t.elapsed();
+    stats.files_scanned = scanned;
+    stats.resources = resources.len();
+
+    let t = Instant::now();
+    let (rule_findings, errors) = evaluator.run(&resources, &files);
+    found.extend(rule_findings);
+    for e in errors {
+        notes.push(format!("{} could not be evaluated on {}: {}", e.rule, e.address, e.message));
+    }
+    findings::sort(&mut found);
+    stats.evaluate = t.elapsed();
+    notes.sort();
+    notes.dedup();
+
+    Ok(Scan {
+        root,
+        files,
+        resources,
+        findings: found,
+        notes,
+        stats,
+        rules: opts.rules,
+    })
+}
+
+fn ingest(l: &Loaded, id: FileId, classifier: &Classifier) -> (Vec<Resource>, Option<Finding>) {
+    if let Some((offset, message)) = &l.problem {
+        let pos = l.file.pos_of_offset(*offset);
+        return (Vec::new(), Some(parse_error(id, pos, message.clone())));
+    }
+    match l.class {
+        FileClass::Yaml => match kubernetes::ingest(&l.file, id, classifier) {
+            Outcome::Resources(r) => (r, None),
+            Outcome::NotKubernetes | Outcome::Template => (Vec::new(), None),
+            Outcome::Invalid(e) => (Vec::new(), Some(parse_error(id, e.pos, e.message))),
+        },
+        FileClass::Terraform => (Vec::new(), None),
+    }
+}
+
+/// An IL000 finding at `pos`.
+pub fn parse_error(file: FileId, pos: Pos, message: String) -> Finding {
+    Finding {
+        rule_id: rules::PARSE_ERROR.meta.id,
+        level: rules::PARSE_ERROR.meta.level,
+        message: format!("cannot parse: {message}"),
+        location: Location {
+            file,
+            span: Span::point(pos),
+        },
+        resource: None,
+        path: AttrPath::root(),
+        related: Vec::new(),
+    }
+}

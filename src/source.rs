@@ -1,0 +1,138 @@
+//! Source files and the one location type of the project.
+//!
+//! Positions are 1-based lines and 1-based columns counted in Unicode scalar
+//! values (what saphyr reports, and what SARIF calls `unicodeCodePoints`).
+//! Byte offsets are derived on demand for the code frames of the human report.
+
+use std::path::PathBuf;
+
+/// Index of a file in the scan's sorted file table.
+pub type FileId = u32;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Pos {
+    pub line: u32,
+    pub col: u32,
+}
+
+impl Pos {
+    pub fn new(line: u32, col: u32) -> Self {
+        Pos { line, col }
+    }
+}
+
+/// A region of a file; `end` is exclusive (the position after the last char).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Span {
+    pub start: Pos,
+    pub end: Pos,
+}
+
+impl Span {
+    pub fn new(start: Pos, end: Pos) -> Self {
+        Span { start, end }
+    }
+
+    /// A one-character span at `pos`, for errors and empty nodes.
+    pub fn point(pos: Pos) -> Self {
+        Span {
+            start: pos,
+            end: Pos::new(pos.line, pos.col + 1),
+        }
+    }
+
+    /// The span from the start of `self` to the end of `other`.
+    pub fn to(self, other: Span) -> Span {
+        Span {
+            start: self.start,
+            end: other.end.max(self.start),
+        }
+    }
+}
+
+/// A span in a given file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Location {
+    pub file: FileId,
+    pub span: Span,
+}
+
+/// A file that was read for the scan.
+#[derive(Debug)]
+pub struct SourceFile {
+    /// Where it was read from (`None` for stdin).
+    pub path: Option<PathBuf>,
+    /// Name shown in reports: relative to the scan root, `/`-separated.
+    pub display: String,
+    /// Path used for environment classification, when it differs from `display`.
+    pub class_path: Option<String>,
+    pub text: String,
+    line_starts: Vec<usize>,
+}
+
+impl SourceFile {
+    pub fn new(path: Option<PathBuf>, display: String, text: String) -> Self {
+        let mut line_starts = vec![0];
+        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        SourceFile {
+            path,
+            display,
+            class_path: None,
+            text,
+            line_starts,
+        }
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
+    }
+
+    /// Text of a 1-based line without its line terminator.
+    pub fn line_text(&self, line: u32) -> &str {
+        let Some(&start) = self.line_starts.get((line as usize).wrapping_sub(1)) else {
+            return "";
+        };
+        let end = self
+            .line_starts
+            .get(line as usize)
+            .copied()
+            .unwrap_or(self.text.len());
+        self.text[start..end].trim_end_matches(['\n', '\r'])
+    }
+
+    /// Byte offset of a position, clamped into the file.
+    pub fn offset(&self, pos: Pos) -> usize {
+        let Some(&start) = self.line_starts.get((pos.line as usize).wrapping_sub(1)) else {
+            return self.text.len();
+        };
+        let line = self.line_text(pos.line);
+        let chars = pos.col.saturating_sub(1) as usize;
+        let within = line
+            .char_indices()
+            .nth(chars)
+            .map(|(i, _)| i)
+            .unwrap_or(line.len());
+        start + within
+    }
+
+    pub fn byte_range(&self, span: Span) -> std::ops::Range<usize> {
+        let start = self.offset(span.start);
+        let end = self.offset(span.end).max(start);
+        start..end
+    }
+
+    /// Position of a byte offset (used by ingesters whose parsers report bytes).
+    pub fn pos_of_offset(&self, offset: usize) -> Pos {
+        let offset = offset.min(self.text.len());
+        let line_idx = match self.line_starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        };
+        let start = self.line_starts[line_idx];
+        let col = self
+            .text
+            .get(start..offset)
+            .map_or(offset - start, |s| s.chars().count());
+        Pos::new(line_idx as u32 + 1, col as u32 + 1)
+    }
+}
