@@ -8,5 +8,5 @@ deny contains {"msg": msg, "path": [field]} if {
 	values := input.attributes[field]
 	is_object(values)
 	count(values) > 0
-	msg := sprintf("Secret %s commits %d value(s) in %s; deliver them with ExternalSecret or a secret store", [input.address, count(values), field])
+	msg := sprintf("%s commits %d value(s) in %s; deliver them with ExternalSecret or a secret store", [input.address, count(values), field])
 }

@@ -14,7 +14,10 @@ params := object.get(input.attributes, "parameters", {})
 # Parameters are strings in the API; accept a YAML boolean too.
 truthy(v) if v == true
 
-truthy(v) if lower(v) == "true"
+truthy(v) if {
+	is_string(v)
+	lower(v) == "true"
+}
 
 deny contains {"msg": msg, "path": ["parameters", "encrypted"]} if {
 	input.attributes.provisioner in ebs
