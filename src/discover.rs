@@ -69,7 +69,11 @@ pub fn walk(
         let canonical_root = match root.canonicalize() {
             Ok(r) => r,
             Err(e) => {
-                push(&notes, root.display().to_string(), format!("cannot read: {e}"));
+                push(
+                    &notes,
+                    root.display().to_string(),
+                    format!("cannot read: {e}"),
+                );
                 continue;
             }
         };
@@ -116,7 +120,11 @@ pub fn walk(
                             return WalkState::Skip;
                         }
                         Err(e) => {
-                            push(&notes, path.display().to_string(), format!("broken symlink: {e}"));
+                            push(
+                                &notes,
+                                path.display().to_string(),
+                                format!("broken symlink: {e}"),
+                            );
                             return WalkState::Skip;
                         }
                     }

@@ -46,11 +46,7 @@ pub struct Classifier {
 
 impl Classifier {
     /// Classify a resource of file `display`, given the markers found on it.
-    pub fn classify(
-        &self,
-        display: &str,
-        markers: &[Option<&str>],
-    ) -> (Environment, EnvSource) {
+    pub fn classify(&self, display: &str, markers: &[Option<&str>]) -> (Environment, EnvSource) {
         if let Some(env) = self.forced {
             return (env, EnvSource::Cli);
         }
@@ -73,13 +69,28 @@ mod tests {
 
     #[test]
     fn paths() {
-        assert_eq!(from_path("envs/prod/app.yaml"), Some(Environment::Production));
-        assert_eq!(from_path("overlays/staging/x.yaml"), Some(Environment::Staging));
-        assert_eq!(from_path("charts/app/values-dev.yaml"), Some(Environment::Development));
+        assert_eq!(
+            from_path("envs/prod/app.yaml"),
+            Some(Environment::Production)
+        );
+        assert_eq!(
+            from_path("overlays/staging/x.yaml"),
+            Some(Environment::Staging)
+        );
+        assert_eq!(
+            from_path("charts/app/values-dev.yaml"),
+            Some(Environment::Development)
+        );
         assert_eq!(from_path("deploy/local-path-provisioner.yaml"), None);
         assert_eq!(from_path("product/app.yaml"), None);
-        assert_eq!(from_path("prod/dev/app.yaml"), Some(Environment::Development));
-        assert_eq!(from_path("cluster-prd/app.yaml"), Some(Environment::Production));
+        assert_eq!(
+            from_path("prod/dev/app.yaml"),
+            Some(Environment::Development)
+        );
+        assert_eq!(
+            from_path("cluster-prd/app.yaml"),
+            Some(Environment::Production)
+        );
     }
 
     #[test]

@@ -4,10 +4,17 @@ use anyhow::Result;
 use rayon::prelude::*;
 
 use crate::findings::Finding;
+use crate::model::relations::Relations;
 use crate::model::{Environment, Resource};
 use crate::rego::{self, RegoRules};
 use crate::rules::{Check, Ctx, Hit, Level, Rule, Scope, Settings};
 use crate::source::{Location, SourceFile};
+
+/// The resources of a scan with their relations, as rules see them.
+struct Model<'a> {
+    resources: &'a [Resource],
+    relations: &'a Relations,
+}
 
 pub struct Evaluator {
     pub rules: Vec<&'static Rule>,
@@ -43,7 +50,16 @@ impl Evaluator {
         })
     }
 
-    pub fn run(&self, resources: &[Resource], files: &[SourceFile]) -> (Vec<Finding>, Vec<EvalError>) {
+    pub fn run(
+        &self,
+        resources: &[Resource],
+        files: &[SourceFile],
+    ) -> (Vec<Finding>, Vec<EvalError>) {
+        let relations = Relations::build(resources);
+        let model = Model {
+            resources,
+            relations: &relations,
+        };
         let per_resource: Vec<(Vec<Finding>, Vec<EvalError>)> = resources
             .par_iter()
             .map_init(
@@ -52,7 +68,7 @@ impl Evaluator {
                     let mut findings = Vec::new();
                     let mut errors = Vec::new();
                     if let Some(file) = files.get(r.file as usize) {
-                        self.eval_resource(rego, r, file, &mut findings, &mut errors);
+                        self.eval_resource(rego, &model, r, file, &mut findings, &mut errors);
                     }
                     (findings, errors)
                 },
@@ -71,6 +87,7 @@ impl Evaluator {
     fn eval_resource(
         &self,
         rego: &mut Option<RegoRules>,
+        model: &Model,
         r: &Resource,
         file: &SourceFile,
         findings: &mut Vec<Finding>,
@@ -86,6 +103,8 @@ impl Evaluator {
                     let ctx = Ctx {
                         settings: &self.settings,
                         rule: &rule.meta,
+                        resources: model.resources,
+                        relations: model.relations,
                     };
                     let mut hits = Vec::new();
                     check(&ctx, r, &mut hits);
@@ -123,6 +142,6 @@ fn finding(rule: &'static Rule, r: &Resource, hit: Hit) -> Finding {
         },
         resource: Some(r.address.clone()),
         path: hit.path,
-        related: Vec::new(),
+        related: hit.related,
     }
 }

@@ -41,7 +41,8 @@ impl Finding {
 /// Sort findings by file, position, rule and message, and drop exact duplicates.
 pub fn sort(findings: &mut Vec<Finding>) {
     findings.sort_by(|a, b| {
-        (a.location, a.rule_id, &a.message, &a.path).cmp(&(b.location, b.rule_id, &b.message, &b.path))
+        (a.location, a.rule_id, &a.message, &a.path)
+            .cmp(&(b.location, b.rule_id, &b.message, &b.path))
     });
     findings.dedup();
 }

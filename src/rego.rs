@@ -93,14 +93,22 @@ fn hits(set: &RValue) -> Vec<Hit> {
             RValue::String(s) => Some(Hit {
                 path: AttrPath::root(),
                 message: s.to_string(),
+                related: Vec::new(),
             }),
             RValue::Object(o) => {
                 let message = o
                     .get(&RValue::from("msg"))
                     .and_then(|m| m.as_string().ok())
                     .map(|s| s.to_string())?;
-                let path = o.get(&RValue::from("path")).map(path_of).unwrap_or_default();
-                Some(Hit { path, message })
+                let path = o
+                    .get(&RValue::from("path"))
+                    .map(path_of)
+                    .unwrap_or_default();
+                Some(Hit {
+                    path,
+                    message,
+                    related: Vec::new(),
+                })
             }
             _ => None,
         })
@@ -170,7 +178,10 @@ fn opt(s: Option<&str>) -> RValue {
 pub fn input(r: &Resource, file: &SourceFile) -> RValue {
     let attributes = value(&r.attributes);
     let mut fields = vec![
-        ("platform", RValue::from(format!("{:?}", r.platform).to_lowercase())),
+        (
+            "platform",
+            RValue::from(format!("{:?}", r.platform).to_lowercase()),
+        ),
         ("type", RValue::from(r.kind.as_ref())),
         ("kind", RValue::from(r.kind.as_ref())),
         ("api_version", opt(r.api_version.as_deref())),

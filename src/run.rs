@@ -43,7 +43,9 @@ fn use_color(choice: ColorChoice, to_terminal: bool) -> bool {
     match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        ColorChoice::Auto => {
+            to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
     }
 }
 
@@ -140,7 +142,10 @@ fn list_rules(args: &RulesArgs) -> i32 {
             serde_json::to_string_pretty(&list).unwrap_or_default() + "\n"
         }
         ListFormat::Human => {
-            let mut s = format!("{:<7} {:<32} {:<8} {:<5} {:<7} TITLE\n", "ID", "SLUG", "LEVEL", "ENV", "ENGINE");
+            let mut s = format!(
+                "{:<7} {:<32} {:<8} {:<5} {:<7} TITLE\n",
+                "ID", "SLUG", "LEVEL", "ENV", "ENGINE"
+            );
             for r in &all {
                 let m = &r.meta;
                 s.push_str(&format!(

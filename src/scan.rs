@@ -72,10 +72,11 @@ impl std::fmt::Display for ScanError {
 }
 
 /// The scan root: a single directory argument, otherwise the working directory.
+/// `.` components are dropped (`./k8s` and `.` name the directory itself).
 fn scan_root(paths: &[PathBuf], cwd: &Path) -> PathBuf {
     let dirs: Vec<&PathBuf> = paths.iter().filter(|p| p.as_os_str() != "-").collect();
     match dirs.as_slice() {
-        [one] if one.is_dir() => cwd.join(one),
+        [one] if one.is_dir() => cwd.join(one).components().collect(),
         _ => cwd.to_path_buf(),
     }
 }
@@ -115,14 +116,20 @@ pub fn scan(opts: ScanOptions) -> Result<Scan, ScanError> {
 }
 
 fn scan_in_pool(opts: ScanOptions) -> Result<Scan, ScanError> {
-    let evaluator = Evaluator::new(opts.rules.clone(), opts.settings.clone()).map_err(ScanError::Setup)?;
+    let evaluator =
+        Evaluator::new(opts.rules.clone(), opts.settings.clone()).map_err(ScanError::Setup)?;
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let root = scan_root(&opts.paths, &cwd);
     let mut stats = Stats::default();
     let mut notes = Vec::new();
 
     let t = Instant::now();
-    let roots: Vec<PathBuf> = opts.paths.iter().filter(|p| p.as_os_str() != "-").cloned().collect();
+    let roots: Vec<PathBuf> = opts
+        .paths
+        .iter()
+        .filter(|p| p.as_os_str() != "-")
+        .cloned()
+        .collect();
     let reads_stdin = roots.len() < opts.paths.len();
     let missing: Vec<String> = roots
         .iter()
@@ -148,7 +155,8 @@ fn scan_in_pool(opts: ScanOptions) -> Result<Scan, ScanError> {
         .par_iter()
         .filter(|c| c.class == FileClass::Yaml)
         .map(|c| {
-            let bytes = std::fs::read(&c.path).map_err(|e| format!("{}: cannot read: {e}", c.display))?;
+            let bytes =
+                std::fs::read(&c.path).map_err(|e| format!("{}: cannot read: {e}", c.display))?;
             let (text, problem) = decode(bytes);
             let mut file = SourceFile::new(Some(c.path.clone()), c.display.clone(), text);
             file.class_path = Some(c.class_path.clone());
@@ -211,7 +219,10 @@ fn scan_in_pool(opts: ScanOptions) -> Result<Scan, ScanError> {
     let (rule_findings, errors) = evaluator.run(&resources, &files);
     found.extend(rule_findings);
     for e in errors {
-        notes.push(format!("{} could not be evaluated on {}: {}", e.rule, e.address, e.message));
+        notes.push(format!(
+            "{} could not be evaluated on {}: {}",
+            e.rule, e.address, e.message
+        ));
     }
     findings::sort(&mut found);
     stats.evaluate = t.elapsed();

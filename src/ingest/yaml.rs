@@ -88,7 +88,10 @@ pub fn parse_stream(text: &str) -> Result<Vec<Document>, YamlError> {
             }
             Event::SequenceStart(anchor, _) => {
                 if stack.len() >= MAX_DEPTH {
-                    return Err(err(&span.start, format!("nesting deeper than {MAX_DEPTH} levels")));
+                    return Err(err(
+                        &span.start,
+                        format!("nesting deeper than {MAX_DEPTH} levels"),
+                    ));
                 }
                 stack.push(Frame::Seq {
                     items: Vec::new(),
@@ -99,7 +102,10 @@ pub fn parse_stream(text: &str) -> Result<Vec<Document>, YamlError> {
             }
             Event::MappingStart(anchor, _) => {
                 if stack.len() >= MAX_DEPTH {
-                    return Err(err(&span.start, format!("nesting deeper than {MAX_DEPTH} levels")));
+                    return Err(err(
+                        &span.start,
+                        format!("nesting deeper than {MAX_DEPTH} levels"),
+                    ));
                 }
                 stack.push(Frame::Map {
                     entries: Vec::new(),
@@ -359,7 +365,10 @@ mod tests {
     #[test]
     fn spans_are_one_based() {
         let n = one("kind: Pod\nspec:\n  hostNetwork: true\n");
-        let e = n.get("spec").and_then(|s| s.entry("hostNetwork")).expect("entry");
+        let e = n
+            .get("spec")
+            .and_then(|s| s.entry("hostNetwork"))
+            .expect("entry");
         assert_eq!(e.key_span.start, Pos::new(3, 3));
         assert_eq!(e.value.span.start, Pos::new(3, 16));
         assert_eq!(e.value.span.end, Pos::new(3, 20));
@@ -392,7 +401,9 @@ mod tests {
 
     #[test]
     fn billion_laughs_is_refused() {
-        let mut text = String::from("a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
+        let mut text = String::from(
+            "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+        );
         let names = ["b", "c", "d", "e", "f", "g", "h", "i"];
         let mut prev = "a";
         for n in names {

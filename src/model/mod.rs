@@ -1,6 +1,7 @@
 //! The resource model: what ingesters produce, rules read and policies receive.
 
 pub mod pod;
+pub mod relations;
 pub mod value;
 
 use serde::Serialize;

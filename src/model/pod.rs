@@ -6,7 +6,11 @@ use super::{AttrPath, Node, Resource};
 pub fn pod_spec_path(kind: &str) -> Option<AttrPath> {
     let keys: &[&str] = match kind {
         "Pod" => &["spec"],
-        "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "ReplicationController"
+        "Deployment"
+        | "StatefulSet"
+        | "DaemonSet"
+        | "ReplicaSet"
+        | "ReplicationController"
         | "Job" => &["spec", "template", "spec"],
         "CronJob" => &["spec", "jobTemplate", "spec", "template", "spec"],
         "PodTemplate" => &["template", "spec"],

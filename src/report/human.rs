@@ -27,7 +27,11 @@ fn advice(rule_id: &str) -> Option<String> {
 }
 
 pub fn render(scan: &Scan, color: bool, quiet: bool, elapsed: Duration) -> String {
-    let mut buffer = if color { Buffer::ansi() } else { Buffer::no_color() };
+    let mut buffer = if color {
+        Buffer::ansi()
+    } else {
+        Buffer::no_color()
+    };
     let config = term::Config::default();
     let mut db = SimpleFiles::new();
     let mut ids = BTreeMap::new();
@@ -50,8 +54,11 @@ pub fn render(scan: &Scan, color: bool, quiet: bool, elapsed: Duration) -> Strin
         } else {
             f.path.to_string()
         };
-        let mut labels = vec![Label::primary(ids[&f.location.file], file.byte_range(f.location.span))
-            .with_message(label_text)];
+        let mut labels =
+            vec![
+                Label::primary(ids[&f.location.file], file.byte_range(f.location.span))
+                    .with_message(label_text),
+            ];
         for r in &f.related {
             let rf = &scan.files[r.location.file as usize];
             labels.push(

@@ -68,7 +68,9 @@ struct JsonFinding<'a> {
 
 fn json_location<'a>(files: &'a [SourceFile], loc: &Location) -> JsonLocation<'a> {
     JsonLocation {
-        file: files.get(loc.file as usize).map_or("", |f| f.display.as_str()),
+        file: files
+            .get(loc.file as usize)
+            .map_or("", |f| f.display.as_str()),
         line: loc.span.start.line,
         column: loc.span.start.col,
         end_line: loc.span.end.line,
@@ -116,7 +118,8 @@ pub fn render(scan: &Scan) -> String {
         findings: scan.findings.iter().map(|f| finding(scan, f)).collect(),
         notes: &scan.notes,
     };
-    let mut out = serde_json::to_string_pretty(&report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    let mut out =
+        serde_json::to_string_pretty(&report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     out.push('\n');
     out
 }

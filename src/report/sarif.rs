@@ -43,7 +43,6 @@ fn descriptor(rule: &Rule) -> sarif::ReportingDescriptor {
         .short_description(text(m.title))
         .full_description(text(m.rationale))
         .help(
-
             sarif::MultiformatMessageString::builder()
                 .text(format!("{}\n\n{}", m.rationale, m.help))
                 .markdown(format!("{}\n\n{}", m.rationale, m.help))
@@ -79,7 +78,12 @@ fn artifact(file: &SourceFile) -> sarif::ArtifactLocation {
     }
 }
 
-fn location(files: &[SourceFile], loc: &Location, message: Option<&str>, id: Option<i64>) -> sarif::Location {
+fn location(
+    files: &[SourceFile],
+    loc: &Location,
+    message: Option<&str>,
+    id: Option<i64>,
+) -> sarif::Location {
     let span = loc.span;
     let start_line = i64::from(span.start.line.max(1));
     let start_column = i64::from(span.start.col.max(1));
@@ -116,7 +120,14 @@ fn result(scan: &Scan, f: &Finding, rule_index: i64) -> sarif::Result {
         .related
         .iter()
         .enumerate()
-        .map(|(i, r)| location(&scan.files, &r.location, Some(&r.message), Some(i as i64 + 1)))
+        .map(|(i, r)| {
+            location(
+                &scan.files,
+                &r.location,
+                Some(&r.message),
+                Some(i as i64 + 1),
+            )
+        })
         .collect();
     let mut props = BTreeMap::new();
     if let Some(address) = &f.resource {
@@ -160,7 +171,11 @@ pub fn render(scan: &Scan) -> String {
         .collect();
     let mut base_ids = BTreeMap::new();
     let root = scan.root.to_string_lossy().replace('\\', "/");
-    let root = if root.ends_with('/') { root } else { format!("{root}/") };
+    let root = if root.ends_with('/') {
+        root
+    } else {
+        format!("{root}/")
+    };
     base_ids.insert(
         SRCROOT.to_string(),
         sarif::ArtifactLocation {
@@ -208,7 +223,8 @@ pub fn render(scan: &Scan) -> String {
         inline_external_properties: None,
         properties: None,
     };
-    let mut out = serde_json::to_string_pretty(&log).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    let mut out =
+        serde_json::to_string_pretty(&log).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     out.push('\n');
     out
 }

@@ -5,6 +5,8 @@ pub mod settings;
 
 use serde::Serialize;
 
+use crate::findings::Related;
+use crate::model::relations::Relations;
 use crate::model::{AttrPath, Platform, Resource};
 pub use settings::Settings;
 
@@ -87,12 +89,27 @@ impl Applies {
 pub struct Hit {
     pub path: AttrPath,
     pub message: String,
+    /// Other places that explain the finding (the HPA, the other workloads…).
+    pub related: Vec<Related>,
+}
+
+impl Hit {
+    pub fn new(path: AttrPath, message: String) -> Hit {
+        Hit {
+            path,
+            message,
+            related: Vec::new(),
+        }
+    }
 }
 
 /// What a native rule receives besides the resource.
 pub struct Ctx<'a> {
     pub settings: &'a Settings,
     pub rule: &'static RuleMeta,
+    /// Every resource of the scan, and the relations between them.
+    pub resources: &'a [Resource],
+    pub relations: &'a Relations,
 }
 
 pub type NativeCheck = fn(&Ctx, &Resource, &mut Vec<Hit>);

@@ -22,28 +22,55 @@ pub static RULE: Rule = Rule {
     check: Check::Native(check),
 };
 
-const DANGEROUS: &[&str] = &["SYS_ADMIN", "NET_ADMIN", "SYS_PTRACE", "SYS_MODULE", "NET_RAW", "ALL"];
+const DANGEROUS: &[&str] = &[
+    "SYS_ADMIN",
+    "NET_ADMIN",
+    "SYS_PTRACE",
+    "SYS_MODULE",
+    "NET_RAW",
+    "ALL",
+];
 
 /// Capability names are written with or without `CAP_`, in any case.
 fn normalized(cap: &str) -> String {
     let upper = cap.trim().to_ascii_uppercase();
-    upper.strip_prefix("CAP_").map(str::to_string).unwrap_or(upper)
+    upper
+        .strip_prefix("CAP_")
+        .map(str::to_string)
+        .unwrap_or(upper)
+}
+
+/// `ALL` in `drop` is a keyword of the container runtimes (matched in any
+/// case), not a capability name: `CAP_ALL` is not recognised and drops nothing.
+fn is_all_keyword(cap: &str) -> bool {
+    cap.trim().eq_ignore_ascii_case("ALL")
 }
 
 fn check(_: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
     each_container(r, |_, c| {
         let caps_path = c.path.join(["securityContext", "capabilities"]);
         let caps = c.node.get_path(&["securityContext", "capabilities"]);
-        let drops_all = caps
-            .and_then(|n| n.get("drop"))
-            .is_some_and(|d| d.items().iter().filter_map(Node::as_str).any(|s| normalized(s) == "ALL"));
+        let drops_all = caps.and_then(|n| n.get("drop")).is_some_and(|d| {
+            d.items()
+                .iter()
+                .filter_map(Node::as_str)
+                .any(is_all_keyword)
+        });
         if !drops_all {
             out.push(Hit {
                 path: caps_path.join(["drop"]),
-                message: format!("{} of {} does not drop ALL capabilities", c.describe(), r.address),
+                message: format!(
+                    "{} of {} does not drop ALL capabilities",
+                    c.describe(),
+                    r.address
+                ),
+                related: Vec::new(),
             });
         }
-        let added = caps.and_then(|n| n.get("add")).map(Node::items).unwrap_or_default();
+        let added = caps
+            .and_then(|n| n.get("add"))
+            .map(Node::items)
+            .unwrap_or_default();
         for (i, cap) in added.iter().enumerate() {
             let Some(name) = cap.as_str() else { continue };
             if DANGEROUS.contains(&normalized(name).as_str()) {
@@ -54,6 +81,7 @@ fn check(_: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
                         c.describe(),
                         r.address
                     ),
+                    related: Vec::new(),
                 });
             }
         }

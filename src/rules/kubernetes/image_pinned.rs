@@ -48,12 +48,19 @@ fn check(ctx: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
             (_, Some(_)) => return,
             (_, None) if require_digest => "is not pinned to a digest",
             (None, None) => "has no tag (it means latest)",
-            (Some(t), None) if t.is_empty() || t.eq_ignore_ascii_case("latest") => "uses the latest tag",
+            (Some(t), None) if t.is_empty() || t.eq_ignore_ascii_case("latest") => {
+                "uses the latest tag"
+            }
             (Some(_), None) => return,
         };
         out.push(Hit {
             path: c.path.join(["image"]),
-            message: format!("image \"{image}\" of {} in {} {problem}", c.describe(), r.address),
+            message: format!(
+                "image \"{image}\" of {} in {} {problem}",
+                c.describe(),
+                r.address
+            ),
+            related: Vec::new(),
         });
     });
 }

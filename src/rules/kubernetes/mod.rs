@@ -1,7 +1,9 @@
 //! Kubernetes rules. Each file holds one rule: metadata, docs and check.
 
+mod availability;
 mod capabilities;
 mod image_pinned;
+mod isolation;
 mod namespace_pod_security;
 mod privileged;
 mod probes;
@@ -29,7 +31,13 @@ pub static RULES: &[&Rule] = &[
     &probes::READINESS,
     &probes::LIVENESS,
     &image_pinned::RULE,
+    &availability::MIN_REPLICAS,
+    &availability::HPA_MIN_REPLICAS,
+    &availability::PDB,
+    &availability::ZONE_SPREAD,
     &namespace_pod_security::RULE,
+    &isolation::DEFAULT_DENY,
+    &isolation::RESOURCE_QUOTA,
     &secret_env::RULE,
     &secret_manifest::RULE,
     &storage_class::RULE,

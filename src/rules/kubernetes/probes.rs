@@ -65,6 +65,7 @@ fn require_probe(r: &Resource, probe: &str, out: &mut Vec<Hit>) {
         out.push(Hit {
             path: c.path.join([probe]),
             message: format!("{} of {} has no {probe}", c.describe(), r.address),
+            related: Vec::new(),
         });
     });
 }

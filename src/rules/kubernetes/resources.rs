@@ -85,6 +85,7 @@ fn missing_resources(r: &Resource, section: &str, wanted: &[&str], out: &mut Vec
                 r.address,
                 missing.join(" and ")
             ),
+            related: Vec::new(),
         });
     });
 }

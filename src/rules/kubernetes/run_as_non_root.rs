@@ -28,7 +28,12 @@ fn check(_: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
             if user.as_i64() == Some(0) {
                 out.push(Hit {
                     path,
-                    message: format!("{} of {} runs as root (runAsUser: 0)", c.describe(), r.address),
+                    message: format!(
+                        "{} of {} runs as root (runAsUser: 0)",
+                        c.describe(),
+                        r.address
+                    ),
+                    related: Vec::new(),
                 });
                 return;
             }
@@ -42,17 +47,14 @@ fn check(_: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
                     c.describe(),
                     r.address,
                     v.scalar_text().unwrap_or_else(|| "a non-boolean".into())
-                ),
-            }),
+                ), related: Vec::new() }),
             None => out.push(Hit {
                 path: c.path.join(["securityContext", "runAsNonRoot"]),
                 message: format!(
                     "{} of {} does not set runAsNonRoot: true (neither the container nor the pod securityContext does)",
                     c.describe(),
                     r.address
-                ),
-            }),
+                ), related: Vec::new() }),
         }
     });
 }
-

@@ -28,9 +28,30 @@ pub static RULE: Rule = Rule {
 
 /// Suffixes of names that hold where a secret is, not the secret itself.
 const REFERENCE_SUFFIXES: &[&str] = &[
-    "_FILE", "_PATH", "_DIR", "_NAME", "_URL", "_URI", "_ENDPOINT", "_HOST", "_PORT", "_REF",
-    "_KEY_ID", "_ID", "_ENABLED", "_TTL", "_EXPIRY", "_EXPIRATION", "_HEADER", "_LENGTH",
-    "_TYPE", "_MODE", "_VERSION", "_REGION", "_FIELD", "_ARN",
+    "_FILE",
+    "_PATH",
+    "_DIR",
+    "_NAME",
+    "_URL",
+    "_URI",
+    "_ENDPOINT",
+    "_HOST",
+    "_PORT",
+    "_REF",
+    "_KEY_ID",
+    "_ID",
+    "_ENABLED",
+    "_TTL",
+    "_EXPIRY",
+    "_EXPIRATION",
+    "_HEADER",
+    "_LENGTH",
+    "_TYPE",
+    "_MODE",
+    "_VERSION",
+    "_REGION",
+    "_FIELD",
+    "_ARN",
 ];
 
 fn check(ctx: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
@@ -56,8 +77,7 @@ fn check(ctx: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
                         "env var {name} of {} in {} has a literal value; use valueFrom.secretKeyRef",
                         c.describe(),
                         r.address
-                    ),
-                });
+                    ), related: Vec::new() });
             }
         }
     });

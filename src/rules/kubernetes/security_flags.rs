@@ -62,8 +62,16 @@ fn require_flag(r: &Resource, field: &str, want: bool, out: &mut Vec<Hit>) {
                 r.address,
                 v.scalar_text().unwrap_or_else(|| "a non-boolean".into())
             ),
-            None => format!("{} of {} does not set {field}: {want}", c.describe(), r.address),
+            None => format!(
+                "{} of {} does not set {field}: {want}",
+                c.describe(),
+                r.address
+            ),
         };
-        out.push(Hit { path, message });
+        out.push(Hit {
+            path,
+            message,
+            related: Vec::new(),
+        });
     });
 }

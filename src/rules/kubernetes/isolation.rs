@@ -1,0 +1,188 @@
+//! Namespace-level isolation rules: K8S016 default-deny-network-policy and
+//! K8S017 resource-quota. A finding is reported on the Namespace object when
+//! the scan has it, otherwise on the namespace's first workload, with the
+//! other workloads as related locations.
+
+use crate::findings::Related;
+use crate::model::relations::Relations;
+use crate::model::{AttrPath, Node, Platform, Resource};
+use crate::rules::{Applies, Check, Ctx, Hit, Level, Rule, RuleMeta, Scope, Setting};
+use crate::source::Location;
+
+pub static DEFAULT_DENY: Rule = Rule {
+    meta: RuleMeta {
+        id: "K8S016",
+        slug: "default-deny-network-policy",
+        title: "Namespaces with workloads have a default-deny NetworkPolicy",
+        level: Level::Warning,
+        security_severity: "5.0",
+        scope: Scope::All,
+        guide: "000 Network Security \"Default deny network policies\"",
+        tags: &["security", "kubernetes", "network"],
+        rationale: "Pods accept traffic from anywhere in the cluster until a NetworkPolicy selects them. A policy with an empty `podSelector` that denies Ingress (and Egress, with the `require_egress` setting) makes every other policy an explicit allowance. Only policies in the same namespace count.",
+        help: "Add a default-deny NetworkPolicy to the namespace.\n\n**Good**\n\n```yaml\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: default-deny\n  namespace: shop\nspec:\n  podSelector: {}\n  policyTypes: [\"Ingress\", \"Egress\"]\n```",
+        settings: &[Setting {
+            name: "require_egress",
+            default: "false",
+            help: "Also require the default-deny policy to cover Egress.",
+        }],
+        applies: Applies::Kinds(Platform::Kubernetes, NAMESPACE_AND_WORKLOADS),
+    },
+    check: Check::Native(default_deny),
+};
+
+pub static RESOURCE_QUOTA: Rule = Rule {
+    meta: RuleMeta {
+        id: "K8S017",
+        slug: "resource-quota",
+        title: "Namespaces with workloads have a ResourceQuota",
+        level: Level::Note,
+        security_severity: "3.0",
+        scope: Scope::Prod,
+        guide: "000 Resource Quotas",
+        tags: &["reliability", "kubernetes", "resources"],
+        rationale: "Without a quota one team's runaway deployment or HPA can take every node's capacity from the others.",
+        help: "Add a ResourceQuota to the namespace.\n\n**Good**\n\n```yaml\napiVersion: v1\nkind: ResourceQuota\nmetadata:\n  name: compute\n  namespace: shop\nspec:\n  hard:\n    requests.cpu: \"20\"\n    requests.memory: 40Gi\n    limits.cpu: \"40\"\n    limits.memory: 80Gi\n```",
+        settings: &[],
+        applies: Applies::Kinds(Platform::Kubernetes, NAMESPACE_AND_WORKLOADS),
+    },
+    check: Check::Native(resource_quota),
+};
+
+const NAMESPACE_AND_WORKLOADS: &[&str] = &[
+    "Namespace",
+    "Pod",
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "ReplicaSet",
+    "ReplicationController",
+    "Job",
+    "CronJob",
+];
+
+/// The namespace this resource answers for, if it is the one that carries
+/// the namespace-level finding, with the workloads to mention.
+fn carrier<'a>(ctx: &'a Ctx, r: &Resource) -> Option<(String, &'a [usize])> {
+    let rel: &Relations = ctx.relations;
+    if &*r.kind == "Namespace" {
+        let workloads = Relations::in_namespace(&rel.workloads, &r.name);
+        return (!workloads.is_empty()).then(|| (r.name.to_string(), workloads));
+    }
+    let ns = r.namespace_or_default();
+    if rel.namespaces.contains_key(ns) {
+        return None;
+    }
+    let workloads = Relations::in_namespace(&rel.workloads, ns);
+    let first = *workloads.first()?;
+    std::ptr::eq(&ctx.resources[first], r).then(|| (ns.to_string(), workloads))
+}
+
+fn others(ctx: &Ctx, r: &Resource, workloads: &[usize], what: &str) -> Vec<Related> {
+    workloads
+        .iter()
+        .map(|&i| &ctx.resources[i])
+        .filter(|w| !std::ptr::eq(*w, r))
+        .map(|w| Related {
+            location: Location {
+                file: w.file,
+                span: w.header(),
+            },
+            message: format!("{} also runs in this namespace without {what}", w.address),
+        })
+        .collect()
+}
+
+fn is_empty_selector(n: Option<&Node>) -> bool {
+    match n {
+        Some(sel) => {
+            sel.is_empty_collection()
+                || (sel.get("matchLabels").is_none_or(Node::is_empty_collection)
+                    && sel
+                        .get("matchExpressions")
+                        .is_none_or(Node::is_empty_collection))
+        }
+        None => false,
+    }
+}
+
+/// Whether a policy denies `direction` (Ingress/Egress) for all pods: empty
+/// pod selector, the type covered, and no rule that allows everyone.
+fn denies(policy: &Node, direction: &str) -> bool {
+    let spec = policy.get("spec");
+    let Some(spec) = spec else { return false };
+    if !is_empty_selector(spec.get("podSelector")) {
+        return false;
+    }
+    let types: Vec<&str> = spec
+        .get("policyTypes")
+        .map(Node::items)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(Node::as_str)
+        .collect();
+    let field = if direction == "Ingress" {
+        "ingress"
+    } else {
+        "egress"
+    };
+    let peers = if direction == "Ingress" { "from" } else { "to" };
+    let covered = if types.is_empty() {
+        // Without policyTypes, Ingress is implied; Egress only when egress rules exist.
+        direction == "Ingress" || spec.get(field).is_some()
+    } else {
+        types.contains(&direction)
+    };
+    let allows_all = spec
+        .get(field)
+        .map(Node::items)
+        .unwrap_or_default()
+        .iter()
+        .any(|rule| rule.get(peers).is_none_or(Node::is_empty_collection));
+    covered && !allows_all
+}
+
+fn default_deny(ctx: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
+    let Some((ns, workloads)) = carrier(ctx, r) else {
+        return;
+    };
+    let egress = ctx.settings.bool(ctx.rule, "require_egress");
+    let policies = Relations::in_namespace(&ctx.relations.network_policies, &ns);
+    let ok = |dir: &str| {
+        policies
+            .iter()
+            .any(|&i| denies(&ctx.resources[i].attributes, dir))
+    };
+    let mut missing = Vec::new();
+    if !ok("Ingress") {
+        missing.push("Ingress");
+    }
+    if egress && !ok("Egress") {
+        missing.push("Egress");
+    }
+    if missing.is_empty() {
+        return;
+    }
+    let what = format!("a default-deny {} NetworkPolicy", missing.join("/"));
+    let mut hit = Hit::new(
+        AttrPath::root(),
+        format!("namespace {ns} runs workloads without {what} (empty podSelector)"),
+    );
+    hit.related = others(ctx, r, workloads, &what);
+    out.push(hit);
+}
+
+fn resource_quota(ctx: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
+    let Some((ns, workloads)) = carrier(ctx, r) else {
+        return;
+    };
+    if !Relations::in_namespace(&ctx.relations.quotas, &ns).is_empty() {
+        return;
+    }
+    let mut hit = Hit::new(
+        AttrPath::root(),
+        format!("namespace {ns} runs workloads without a ResourceQuota"),
+    );
+    hit.related = others(ctx, r, workloads, "a ResourceQuota");
+    out.push(hit);
+}
