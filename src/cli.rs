@@ -99,4 +99,28 @@ pub struct ScanArgs {
     /// Print findings only: no summary, no notes.
     #[arg(short, long)]
     pub quiet: bool,
+
+    /// Namespace of namespaced objects that set none (default: `default`).
+    #[arg(long, value_name = "NS")]
+    pub namespace: Option<String>,
+
+    /// The helm binary used to render chart directories (default: `helm` on PATH).
+    #[arg(long, value_name = "PATH")]
+    pub helm: Option<PathBuf>,
+
+    /// Values file passed to `helm template` (repeatable).
+    #[arg(long = "helm-values", value_name = "FILE")]
+    pub helm_values: Vec<PathBuf>,
+
+    /// `--set` passed to `helm template` (repeatable).
+    #[arg(long = "helm-set", value_name = "K=V")]
+    pub helm_set: Vec<String>,
+
+    /// Seconds a chart may take to render.
+    #[arg(long, value_name = "SECS", default_value_t = 120)]
+    pub helm_timeout: u64,
+
+    /// Run `helm dependency build` before rendering a chart.
+    #[arg(long)]
+    pub helm_dependency_build: bool,
 }

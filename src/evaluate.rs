@@ -3,17 +3,19 @@
 use anyhow::Result;
 use rayon::prelude::*;
 
-use crate::findings::Finding;
+use crate::findings::{Finding, TemplateRef};
+use crate::ingest::helm;
 use crate::model::relations::Relations;
-use crate::model::{Environment, Resource};
+use crate::model::{AttrPath, Environment, Resource, Seg};
 use crate::rego::{self, RegoRules};
 use crate::rules::{Check, Ctx, Hit, Level, Rule, Scope, Settings};
-use crate::source::{Location, SourceFile};
+use crate::source::{Location, Pos, SourceFile, Span};
 
 /// The resources of a scan with their relations, as rules see them.
 struct Model<'a> {
     resources: &'a [Resource],
     relations: &'a Relations,
+    files: &'a [SourceFile],
 }
 
 pub struct Evaluator {
@@ -59,6 +61,7 @@ impl Evaluator {
         let model = Model {
             resources,
             relations: &relations,
+            files,
         };
         let per_resource: Vec<(Vec<Finding>, Vec<EvalError>)> = resources
             .par_iter()
@@ -108,7 +111,7 @@ impl Evaluator {
                     };
                     let mut hits = Vec::new();
                     check(&ctx, r, &mut hits);
-                    findings.extend(hits.into_iter().map(|h| finding(rule, r, h)));
+                    findings.extend(hits.into_iter().map(|h| finding(rule, r, h, model.files)));
                 }
                 Check::Rego { .. } => rego_wanted.push(*rule),
                 Check::Builtin => {}
@@ -120,7 +123,9 @@ impl Evaluator {
         }
         for (rule, result) in engine.eval(rego::input(r, file), &rego_wanted) {
             match result {
-                Ok(hits) => findings.extend(hits.into_iter().map(|h| finding(rule, r, h))),
+                Ok(hits) => {
+                    findings.extend(hits.into_iter().map(|h| finding(rule, r, h, model.files)))
+                }
                 Err(e) => errors.push(EvalError {
                     rule: rule.meta.id,
                     address: r.address.clone(),
@@ -131,7 +136,14 @@ impl Evaluator {
     }
 }
 
-fn finding(rule: &'static Rule, r: &Resource, hit: Hit) -> Finding {
+fn finding(rule: &'static Rule, r: &Resource, hit: Hit, files: &[SourceFile]) -> Finding {
+    let template = r.helm.as_ref().map(|h| TemplateRef {
+        source: h.source.clone(),
+        location: h.template.map(|t| Location {
+            file: t,
+            span: template_span(r, &hit.path, files.get(t as usize)),
+        }),
+    });
     Finding {
         rule_id: rule.meta.id,
         level: level_for(rule, r.environment).unwrap_or(rule.meta.level),
@@ -143,5 +155,31 @@ fn finding(rule: &'static Rule, r: &Resource, hit: Hit) -> Finding {
         resource: Some(r.address.clone()),
         path: hit.path,
         related: hit.related,
+        template,
     }
+}
+
+/// The line of a chart template that renders the finding's attribute: the
+/// deepest existing key on its path, when one template line alone has it;
+/// otherwise the template's first line.
+fn template_span(r: &Resource, path: &AttrPath, template: Option<&SourceFile>) -> Span {
+    let first = Span::point(Pos::new(1, 1));
+    let Some(template) = template else {
+        return first;
+    };
+    let (_, depth) = r.attributes.locate(&path.0);
+    let key = path.0[..depth].iter().rev().find_map(|s| match s {
+        Seg::Key(k) => Some(k),
+        Seg::Index(_) => None,
+    });
+    let Some(line) = key.and_then(|k| helm::template_line(&template.text, k)) else {
+        return first;
+    };
+    let text = template.line_text(line);
+    let indent = text.len() - text.trim_start().len();
+    let col = text[..indent].chars().count() as u32 + 1;
+    Span::new(
+        Pos::new(line, col),
+        Pos::new(line, text.chars().count() as u32 + 1),
+    )
 }

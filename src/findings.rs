@@ -21,6 +21,16 @@ pub struct Finding {
     /// Attribute path inside the resource the finding is about.
     pub path: AttrPath,
     pub related: Vec<Related>,
+    /// For Helm-rendered objects: the chart template that produced it.
+    pub template: Option<TemplateRef>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct TemplateRef {
+    /// The `# Source:` path, e.g. `shop/templates/deployment.yaml`.
+    pub source: Box<str>,
+    /// The best line of the template file, when the file is in the scan.
+    pub location: Option<Location>,
 }
 
 impl Finding {

@@ -1,10 +1,11 @@
 //! From parsed command line to exit code.
 
 use std::io::{IsTerminal, Write};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::cli::{Cli, ColorChoice, Command, FailOn, ListFormat, RulesArgs, ScanArgs};
 use crate::environment::Classifier;
+use crate::ingest::helm::{self, HelmOptions};
 use crate::report::{self, Format};
 use crate::rules::{self, Level, Rule, Settings};
 use crate::scan::{self, ScanError, ScanOptions};
@@ -71,6 +72,15 @@ fn run_scan(args: &ScanArgs) -> i32 {
         },
         rules: selected,
         settings: Settings::default(),
+        helm: HelmOptions {
+            binary: args.helm.clone().or_else(helm::find_on_path),
+            values: args.helm_values.clone(),
+            set: args.helm_set.clone(),
+            namespace: args.namespace.clone(),
+            timeout: Duration::from_secs(args.helm_timeout.max(1)),
+            dependency_build: args.helm_dependency_build,
+        },
+        default_namespace: args.namespace.clone(),
     };
     let mut scan = match scan::scan(opts) {
         Ok(s) => s,

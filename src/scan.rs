@@ -1,5 +1,6 @@
 //! One scan: discover → read → ingest → evaluate, producing sorted findings.
 
+use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -11,6 +12,7 @@ use crate::discover::{self, FileClass};
 use crate::environment::Classifier;
 use crate::evaluate::Evaluator;
 use crate::findings::{self, Finding};
+use crate::ingest::helm::{self, HelmOptions};
 use crate::ingest::kubernetes::{self, Outcome};
 use crate::model::{AttrPath, Resource};
 use crate::rules::{self, Rule, Settings};
@@ -24,6 +26,25 @@ pub struct ScanOptions {
     pub classifier: Classifier,
     pub rules: Vec<&'static Rule>,
     pub settings: Settings,
+    /// How chart directories are rendered.
+    pub helm: HelmOptions,
+    /// Namespace of namespaced objects that set none (`--namespace`).
+    pub default_namespace: Option<String>,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        ScanOptions {
+            paths: vec![PathBuf::from(".")],
+            stdin_name: "<stdin>".to_string(),
+            threads: 1,
+            classifier: Classifier::default(),
+            rules: rules::builtin(),
+            settings: Settings::default(),
+            helm: HelmOptions::default(),
+            default_namespace: None,
+        }
+    }
 }
 
 #[derive(Debug, Default, Clone)]
@@ -102,6 +123,10 @@ struct Loaded {
     file: SourceFile,
     class: FileClass,
     problem: Option<(usize, String)>,
+    /// A file of a chart directory: a template, not a manifest.
+    in_chart: bool,
+    /// The chart this stream was rendered from.
+    rendered_from: Option<usize>,
 }
 
 pub fn scan(opts: ScanOptions) -> Result<Scan, ScanError> {
@@ -151,6 +176,7 @@ fn scan_in_pool(opts: ScanOptions) -> Result<Scan, ScanError> {
     stats.files_found = candidates.len();
 
     let t = Instant::now();
+    let charts = helm::find_charts(&candidates);
     let read: Vec<Result<Loaded, String>> = candidates
         .par_iter()
         .filter(|c| c.class == FileClass::Yaml)
@@ -164,6 +190,10 @@ fn scan_in_pool(opts: ScanOptions) -> Result<Scan, ScanError> {
                 file,
                 class: c.class,
                 problem,
+                in_chart: charts
+                    .iter()
+                    .any(|ch| helm::within(&c.display, &ch.display)),
+                rendered_from: None,
             })
         })
         .collect();
@@ -184,22 +214,75 @@ fn scan_in_pool(opts: ScanOptions) -> Result<Scan, ScanError> {
                     file: SourceFile::new(None, opts.stdin_name.clone(), text),
                     class: FileClass::Yaml,
                     problem,
+                    in_chart: false,
+                    rendered_from: None,
                 });
             }
             Err(e) => unreadable.push(format!("{}: cannot read: {e}", opts.stdin_name)),
         }
     }
-    loaded.sort_by(|a, b| a.file.display.cmp(&b.file.display));
     if loaded.is_empty() && !unreadable.is_empty() {
         return Err(ScanError::NothingReadable(unreadable));
     }
     notes.extend(unreadable);
+    // A rendered stream on stdin names its chart templates; when the charts
+    // are under the scan root but were not walked, find them for mapping.
+    let mut known_charts = charts.clone();
+    if roots.is_empty()
+        && loaded
+            .iter()
+            .any(|l| l.file.path.is_none() && l.file.text.contains("# Source:"))
+    {
+        let (found, _) = discover::walk(std::slice::from_ref(&root), &root, opts.threads);
+        let extra = helm::find_charts(&found);
+        for c in found
+            .iter()
+            .filter(|c| extra.iter().any(|ch| helm::within(&c.display, &ch.display)))
+        {
+            if let Ok(bytes) = std::fs::read(&c.path) {
+                let (text, _) = decode(bytes);
+                loaded.push(Loaded {
+                    file: SourceFile::new(Some(c.path.clone()), c.display.clone(), text),
+                    class: c.class,
+                    problem: None,
+                    in_chart: true,
+                    rendered_from: None,
+                });
+            }
+        }
+        known_charts.extend(extra);
+    }
+    let mut chart_failures = Vec::new();
+    for rendering in helm::render_charts(&charts, &opts.helm) {
+        match rendering.result {
+            Ok(text) => {
+                let mut file = SourceFile::new(None, rendering.display, text);
+                file.class_path = Some(rendering.class_path);
+                loaded.push(Loaded {
+                    file,
+                    class: FileClass::Yaml,
+                    problem: None,
+                    in_chart: false,
+                    rendered_from: Some(rendering.chart),
+                });
+            }
+            Err(e) => chart_failures.push((rendering.chart, rendering.display, e)),
+        }
+    }
+    loaded.sort_by(|a, b| a.file.display.cmp(&b.file.display));
 
     let outcomes: Vec<(Vec<Resource>, Option<Finding>)> = loaded
         .par_iter()
         .enumerate()
-        .map(|(i, l)| ingest(l, i as FileId, &opts.classifier))
+        .map(|(i, l)| {
+            if l.in_chart {
+                (Vec::new(), None)
+            } else {
+                ingest(l, i as FileId, &opts.classifier)
+            }
+        })
         .collect();
+    let rendered_from: Vec<Option<usize>> = loaded.iter().map(|l| l.rendered_from).collect();
     let files: Vec<SourceFile> = loaded.into_iter().map(|l| l.file).collect();
     let mut resources = Vec::new();
     let mut found = Vec::new();
@@ -210,6 +293,33 @@ fn scan_in_pool(opts: ScanOptions) -> Result<Scan, ScanError> {
         }
         resources.extend(res);
         found.extend(finding);
+    }
+    let by_display: BTreeMap<&str, FileId> = files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.display.as_str(), i as FileId))
+        .collect();
+    for (chart, display, error) in chart_failures {
+        let chart = &charts[chart];
+        let file = by_display
+            .get(chart.chart_yaml.as_str())
+            .copied()
+            .unwrap_or(0);
+        found.push(chart_not_rendered(file, &chart.display, &display, &error));
+    }
+    for r in &mut resources {
+        let from = rendered_from
+            .get(r.file as usize)
+            .copied()
+            .flatten()
+            .and_then(|i| charts.get(i));
+        if let Some(origin) = &mut r.helm {
+            origin.template =
+                helm::resolve_template(&origin.source, from, &known_charts, &by_display);
+        }
+        if let Some(ns) = &opts.default_namespace {
+            kubernetes::apply_default_namespace(r, ns);
+        }
     }
     stats.parse = t.elapsed();
     stats.files_scanned = scanned;
@@ -255,6 +365,23 @@ fn ingest(l: &Loaded, id: FileId, classifier: &Classifier) -> (Vec<Resource>, Op
     }
 }
 
+/// An IL001 finding: a chart directory that could not be rendered.
+fn chart_not_rendered(file: FileId, chart: &str, rendering: &str, error: &str) -> Finding {
+    Finding {
+        rule_id: rules::CHART_NOT_RENDERED.meta.id,
+        level: rules::CHART_NOT_RENDERED.meta.level,
+        message: format!("chart {chart} was not scanned: rendering {rendering} failed: {error}"),
+        location: Location {
+            file,
+            span: Span::point(Pos::new(1, 1)),
+        },
+        resource: None,
+        path: AttrPath::root(),
+        related: Vec::new(),
+        template: None,
+    }
+}
+
 /// An IL000 finding at `pos`.
 pub fn parse_error(file: FileId, pos: Pos, message: String) -> Finding {
     Finding {
@@ -268,5 +395,6 @@ pub fn parse_error(file: FileId, pos: Pos, message: String) -> Finding {
         resource: None,
         path: AttrPath::root(),
         related: Vec::new(),
+        template: None,
     }
 }

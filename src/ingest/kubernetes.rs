@@ -1,12 +1,13 @@
 //! Kubernetes manifests (and Helm output) to model resources.
 
 use crate::environment::Classifier;
+use crate::ingest::helm;
 use crate::ingest::yaml::{self, YamlError};
-use crate::model::{pod, EnvSource, Environment, Node, Platform, Resource, Value};
+use crate::model::{pod, EnvSource, Environment, HelmOrigin, Node, Platform, Resource, Value};
 use crate::source::{FileId, SourceFile};
 
 /// Kinds that live outside namespaces (their address carries no namespace).
-const CLUSTER_SCOPED: &[&str] = &[
+pub const CLUSTER_SCOPED: &[&str] = &[
     "Namespace",
     "ClusterRole",
     "ClusterRoleBinding",
@@ -45,8 +46,26 @@ pub fn ingest(file: &SourceFile, id: FileId, classifier: &Classifier) -> Outcome
         Err(e) => return Outcome::Invalid(e),
     };
     let mut resources = Vec::new();
+    let comments = if file.text.contains("Source:") {
+        helm::source_comments(&file.text)
+    } else {
+        Vec::new()
+    };
+    let mut prev_end = 0;
     for doc in docs {
+        let start = doc.root.span.start.line;
+        let end = doc.root.span.end.line;
+        let first = resources.len();
         collect(doc.root, file, id, classifier, &mut resources);
+        if let Some(source) = helm::source_for(&comments, prev_end, start) {
+            for r in &mut resources[first..] {
+                r.helm = Some(HelmOrigin {
+                    source: source.clone(),
+                    template: None,
+                });
+            }
+        }
+        prev_end = end;
     }
     if resources.is_empty() {
         Outcome::NotKubernetes
@@ -132,9 +151,23 @@ fn resource(node: Node, file: &SourceFile, id: FileId, classifier: &Classifier) 
         env_source,
         attributes: node,
         pod_spec,
+        helm: None,
     }
 }
 
 fn file_class_path(file: &SourceFile) -> &str {
     file.class_path.as_deref().unwrap_or(&file.display)
+}
+
+/// Give a namespaced object without `metadata.namespace` the namespace it
+/// will be applied to (`--namespace`), as `kubectl apply -n` would.
+pub fn apply_default_namespace(r: &mut Resource, namespace: &str) {
+    if r.platform != Platform::Kubernetes
+        || r.namespace.is_some()
+        || CLUSTER_SCOPED.contains(&&*r.kind)
+    {
+        return;
+    }
+    r.namespace = Some(namespace.into());
+    r.address = format!("{}/{namespace}/{}", r.kind, r.name);
 }

@@ -1,4 +1,5 @@
 //! Ingesters: source files to model resources.
 
+pub mod helm;
 pub mod kubernetes;
 pub mod yaml;

@@ -64,6 +64,17 @@ pub struct Resource {
     pub attributes: Node,
     /// Where the pod spec sits, for every kind with a pod template.
     pub pod_spec: Option<AttrPath>,
+    /// The Helm chart template this object was rendered from, if known.
+    pub helm: Option<HelmOrigin>,
+}
+
+/// Where a rendered Kubernetes object came from (`# Source:` comment).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HelmOrigin {
+    /// As Helm wrote it: `chart/templates/deployment.yaml`.
+    pub source: Box<str>,
+    /// The template file, when it is under the scan root.
+    pub template: Option<FileId>,
 }
 
 impl Resource {

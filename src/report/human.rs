@@ -40,9 +40,15 @@ pub fn render(scan: &Scan, color: bool, quiet: bool, elapsed: Duration) -> Strin
             let file = &scan.files[f.location.file as usize];
             db.add(file.display.as_str(), file.text.as_str())
         });
-        for r in &f.related {
-            ids.entry(r.location.file).or_insert_with(|| {
-                let file = &scan.files[r.location.file as usize];
+        let template_file = f.template.as_ref().and_then(|t| t.location).map(|l| l.file);
+        for file_id in f
+            .related
+            .iter()
+            .map(|r| r.location.file)
+            .chain(template_file)
+        {
+            ids.entry(file_id).or_insert_with(|| {
+                let file = &scan.files[file_id as usize];
                 db.add(file.display.as_str(), file.text.as_str())
             });
         }
@@ -66,7 +72,17 @@ pub fn render(scan: &Scan, color: bool, quiet: bool, elapsed: Duration) -> Strin
                     .with_message(r.message.clone()),
             );
         }
+        if let Some((t, loc)) = f.template.as_ref().and_then(|t| t.location.map(|l| (t, l))) {
+            let tf = &scan.files[loc.file as usize];
+            labels.push(
+                Label::secondary(ids[&loc.file], tf.byte_range(loc.span))
+                    .with_message(format!("rendered from {}", t.source)),
+            );
+        }
         let mut notes = Vec::new();
+        if let Some(t) = f.template.as_ref().filter(|t| t.location.is_none()) {
+            notes.push(format!("rendered from {}", t.source));
+        }
         if let Some(resource) = &f.resource {
             notes.push(format!("resource: {resource}"));
         }

@@ -64,6 +64,15 @@ struct JsonFinding<'a> {
     attribute_path: String,
     fingerprint: String,
     related: Vec<JsonRelated<'a>>,
+    /// The Helm template a rendered object came from, when known.
+    template: Option<JsonTemplate<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonTemplate<'a> {
+    source: &'a str,
+    file: Option<&'a str>,
+    line: Option<u32>,
 }
 
 fn json_location<'a>(files: &'a [SourceFile], loc: &Location) -> JsonLocation<'a> {
@@ -96,6 +105,14 @@ fn finding<'a>(scan: &'a Scan, f: &'a Finding) -> JsonFinding<'a> {
                 message: &r.message,
             })
             .collect(),
+        template: f.template.as_ref().map(|t| JsonTemplate {
+            source: &t.source,
+            file: t
+                .location
+                .and_then(|l| scan.files.get(l.file as usize))
+                .map(|f| f.display.as_str()),
+            line: t.location.map(|l| l.span.start.line),
+        }),
     }
 }
 

@@ -116,23 +116,30 @@ fn location(
 fn result(scan: &Scan, f: &Finding, rule_index: i64) -> sarif::Result {
     let mut fingerprints = BTreeMap::new();
     fingerprints.insert("infraLint/v1".to_string(), f.fingerprint(&scan.files));
-    let related: Vec<sarif::Location> = f
-        .related
+    // A Helm-rendered object is fixed in its chart template: when that file
+    // is in the scan it is the primary location, and the rendered line related.
+    let template = f.template.as_ref().and_then(|t| t.location.map(|l| (t, l)));
+    let mut related_in: Vec<(&crate::source::Location, String)> = Vec::new();
+    let primary = match template {
+        Some((t, loc)) => {
+            related_in.push((&f.location, format!("rendered from {}", t.source)));
+            loc
+        }
+        None => f.location,
+    };
+    related_in.extend(f.related.iter().map(|r| (&r.location, r.message.clone())));
+    let related: Vec<sarif::Location> = related_in
         .iter()
         .enumerate()
-        .map(|(i, r)| {
-            location(
-                &scan.files,
-                &r.location,
-                Some(&r.message),
-                Some(i as i64 + 1),
-            )
-        })
+        .map(|(i, (loc, msg))| location(&scan.files, loc, Some(msg), Some(i as i64 + 1)))
         .collect();
     let mut props = BTreeMap::new();
     if let Some(address) = &f.resource {
         props.insert("resource".to_string(), json!(address));
         props.insert("attributePath".to_string(), json!(f.path.to_string()));
+    }
+    if let Some(t) = &f.template {
+        props.insert("helmTemplate".to_string(), json!(t.source));
     }
     let mut result = sarif::Result::builder()
         .rule_id(f.rule_id)
@@ -142,7 +149,7 @@ fn result(scan: &Scan, f: &Finding, rule_index: i64) -> sarif::Result {
             text: Some(f.message.clone()),
             ..Default::default()
         })
-        .locations(vec![location(&scan.files, &f.location, None, None)])
+        .locations(vec![location(&scan.files, &primary, None, None)])
         .partial_fingerprints(fingerprints)
         .build();
     if !related.is_empty() {

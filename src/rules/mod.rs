@@ -182,9 +182,28 @@ pub static PARSE_ERROR: Rule = Rule {
     check: Check::Builtin,
 };
 
+/// IL001: a chart directory that could not be rendered, so was not scanned.
+pub static CHART_NOT_RENDERED: Rule = Rule {
+    meta: RuleMeta {
+        id: "IL001",
+        slug: "chart-not-rendered",
+        title: "Helm chart could not be rendered",
+        level: Level::Warning,
+        security_severity: "5.0",
+        scope: Scope::All,
+        guide: "infra-lint",
+        tags: &["infra-lint", "helm"],
+        rationale: "A chart is only checked after `helm template` renders it. When helm is missing or rendering fails, nothing in the chart was checked, and a gate must not pass green as if it had been.",
+        help: "Install helm (or pass `--helm PATH`), give the values the chart needs (`--helm-values FILE`, `--helm-set K=V`), or pipe the rendered output: `helm template name ./chart | infra-lint -`.\n\n**Bad**\n\n```text\nwarning[IL001]: chart charts/shop was not scanned: helm is not installed\n```\n\n**Good**\n\n```sh\ninfra-lint charts/ --helm /usr/local/bin/helm --helm-values ci-values.yaml\n```",
+        settings: &[],
+        applies: Applies::Nothing,
+    },
+    check: Check::Builtin,
+};
+
 /// Every built-in rule, in id order.
 pub fn builtin() -> Vec<&'static Rule> {
-    let mut rules: Vec<&'static Rule> = vec![&PARSE_ERROR];
+    let mut rules: Vec<&'static Rule> = vec![&PARSE_ERROR, &CHART_NOT_RENDERED];
     rules.extend(kubernetes::RULES.iter().copied());
     rules.sort_by_key(|r| r.meta.id);
     rules
