@@ -25,12 +25,62 @@ pub struct Cli {
 pub enum Command {
     /// List every rule (id, slug, level, environment scope, title).
     Rules(RulesArgs),
+    /// Print the normalized model as policy input: what a Rego policy receives.
+    Inspect(InspectArgs),
+    /// Work with Rego policies.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
 }
 
 #[derive(Args, Debug)]
 pub struct RulesArgs {
     #[arg(long, value_enum, default_value_t = ListFormat::Human)]
     pub format: ListFormat,
+    #[command(flatten)]
+    pub policies: PolicyArgs,
+}
+
+/// Loading user policies.
+#[derive(Args, Debug, Clone, Default)]
+pub struct PolicyArgs {
+    /// Directory (or file) of user Rego policies, searched recursively (repeatable).
+    #[arg(long = "policy", value_name = "DIR")]
+    pub dirs: Vec<PathBuf>,
+
+    /// Read every user policy as Rego v0 (by default each file is detected).
+    #[arg(long)]
+    pub rego_v0: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct InspectArgs {
+    /// Files or directories; `-` reads a YAML stream from stdin.
+    #[arg(value_name = "PATH", default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+    pub format: ListFormat,
+    #[arg(long, value_name = "NAME", default_value = "<stdin>")]
+    pub stdin_name: String,
+    #[arg(long, value_enum)]
+    pub env: Option<Environment>,
+    #[arg(long, value_name = "NS")]
+    pub namespace: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PolicyCommand {
+    /// Run the `test_*` rules of policy directories, like `opa test`.
+    Test(PolicyTestArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct PolicyTestArgs {
+    /// Policy directories or files.
+    #[arg(value_name = "DIR", required = true)]
+    pub dirs: Vec<PathBuf>,
+    /// Read every policy as Rego v0.
+    #[arg(long)]
+    pub rego_v0: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -123,4 +173,11 @@ pub struct ScanArgs {
     /// Run `helm dependency build` before rendering a chart.
     #[arg(long)]
     pub helm_dependency_build: bool,
+
+    #[command(flatten)]
+    pub policies: PolicyArgs,
+
+    /// Seconds one policy may take on one resource before it is stopped and reported.
+    #[arg(long, value_name = "SECS", default_value_t = 10)]
+    pub policy_timeout: u64,
 }

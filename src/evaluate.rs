@@ -1,11 +1,14 @@
 //! Running the active rules over the model, in parallel.
 
+use std::time::Duration;
+
 use anyhow::Result;
 use rayon::prelude::*;
 
 use crate::findings::{Finding, TemplateRef};
 use crate::ingest::helm;
 use crate::model::relations::Relations;
+use crate::policy::Policies;
 use crate::model::{AttrPath, Environment, Resource, Seg};
 use crate::rego::{self, RegoRules};
 use crate::rules::{Check, Ctx, Hit, Level, Rule, Scope, Settings};
@@ -22,6 +25,8 @@ pub struct Evaluator {
     pub rules: Vec<&'static Rule>,
     rego: Option<RegoRules>,
     settings: Settings,
+    /// Whether policies read `data.infralint.inventory` (built only then).
+    inventory: bool,
 }
 
 /// A rule that failed to evaluate on a resource (a policy error, not a finding).
@@ -43,12 +48,19 @@ pub fn level_for(rule: &Rule, env: Environment) -> Option<Level> {
 }
 
 impl Evaluator {
-    pub fn new(rules: Vec<&'static Rule>, settings: Settings) -> Result<Self> {
-        let rego = RegoRules::new(&rules)?;
+    pub fn new(
+        rules: Vec<&'static Rule>,
+        settings: Settings,
+        policies: &Policies,
+        timeout: Option<Duration>,
+    ) -> Result<Self> {
+        let rego = RegoRules::new(&rules, &policies.files, timeout)?;
+        let inventory = policies.uses_inventory();
         Ok(Evaluator {
             rules,
             rego,
             settings,
+            inventory,
         })
     }
 
@@ -63,10 +75,21 @@ impl Evaluator {
             relations: &relations,
             files,
         };
+        let mut base = self.rego.clone();
+        let mut errors = Vec::new();
+        if let (Some(engine), true) = (base.as_mut(), self.inventory) {
+            if let Err(e) = engine.add_data(rego::inventory(resources, files)) {
+                errors.push(EvalError {
+                    rule: "IL000",
+                    address: String::new(),
+                    message: format!("cannot build the policy inventory: {e}"),
+                });
+            }
+        }
         let per_resource: Vec<(Vec<Finding>, Vec<EvalError>)> = resources
             .par_iter()
             .map_init(
-                || self.rego.clone(),
+                || base.clone(),
                 |rego, r| {
                     let mut findings = Vec::new();
                     let mut errors = Vec::new();
@@ -78,7 +101,6 @@ impl Evaluator {
             )
             .collect();
         let mut findings = Vec::new();
-        let mut errors = Vec::new();
         for (f, e) in per_resource {
             findings.extend(f);
             errors.extend(e);
@@ -121,7 +143,8 @@ impl Evaluator {
         if rego_wanted.is_empty() {
             return;
         }
-        for (rule, result) in engine.eval(rego::input(r, file), &rego_wanted) {
+        let input = rego::input(r, file, model.resources, model.relations);
+        for (rule, result) in engine.eval(input, &rego_wanted) {
             match result {
                 Ok(hits) => {
                     findings.extend(hits.into_iter().map(|h| finding(rule, r, h, model.files)))
@@ -146,7 +169,10 @@ fn finding(rule: &'static Rule, r: &Resource, hit: Hit, files: &[SourceFile]) ->
     });
     Finding {
         rule_id: rule.meta.id,
-        level: level_for(rule, r.environment).unwrap_or(rule.meta.level),
+        level: {
+            let level = level_for(rule, r.environment).unwrap_or(rule.meta.level);
+            hit.level.map_or(level, |l| l.min(level))
+        },
         message: hit.message,
         location: Location {
             file: r.file,

@@ -9,6 +9,7 @@ pub mod evaluate;
 pub mod findings;
 pub mod ingest;
 pub mod model;
+pub mod policy;
 pub mod rego;
 pub mod report;
 pub mod rules;

@@ -2,13 +2,18 @@
 //! as attribute paths the engine turns into spans.
 
 use std::collections::BTreeMap;
+use std::num::NonZeroU32;
+use std::time::Duration;
 
 use anyhow::{anyhow, Context, Result};
+use regorus::utils::limits::ExecutionTimerConfig;
 use regorus::{Engine, Value as RValue};
 
 use crate::model::pod::PodView;
+use crate::model::relations::{group_of, selector_matches, Relations};
 use crate::model::{AttrPath, Node, Resource, Seg, Value};
-use crate::rules::{Check, Hit, Rule};
+use crate::policy::{declares_rule, PolicyFile};
+use crate::rules::{Check, Hit, Level, Rule};
 use crate::source::SourceFile;
 
 /// A prepared engine holding every active Rego rule. Cloned per worker
@@ -16,14 +21,24 @@ use crate::source::SourceFile;
 #[derive(Clone)]
 pub struct RegoRules {
     engine: Engine,
-    /// Rule and its `deny` query, for each Rego rule.
-    queries: Vec<(&'static Rule, String)>,
+    /// Each Rego rule with its `deny` and `warn` queries (when declared).
+    queries: Vec<(&'static Rule, Option<String>, Option<String>)>,
 }
 
+/// Results of one resource's evaluation, per rule.
+pub type RuleResults = Vec<(&'static Rule, Result<Vec<Hit>>)>;
+
 impl RegoRules {
-    pub fn new(rules: &[&'static Rule]) -> Result<Option<RegoRules>> {
+    /// Built-in policies come with their rules; user policy files are added
+    /// as they are (several files may share a package).
+    pub fn new(
+        rules: &[&'static Rule],
+        user: &[PolicyFile],
+        timeout: Option<Duration>,
+    ) -> Result<Option<RegoRules>> {
         let mut engine = Engine::new();
         let mut queries = Vec::new();
+        let user_sources: Vec<&str> = user.iter().map(|f| f.source.as_str()).collect();
         for rule in rules {
             if let Check::Rego {
                 package,
@@ -31,48 +46,79 @@ impl RegoRules {
                 source,
             } = rule.check
             {
-                engine
-                    .add_policy(file.to_string(), source.to_string())
-                    .with_context(|| format!("loading {file}"))?;
-                queries.push((*rule, format!("data.{package}.deny")));
+                if !source.is_empty() {
+                    engine
+                        .add_policy(file.to_string(), source.to_string())
+                        .with_context(|| format!("loading {file}"))?;
+                }
+                let sources: Vec<&str> = if source.is_empty() {
+                    user_sources.clone()
+                } else {
+                    vec![source]
+                };
+                let query = |entry: &str| {
+                    declares_rule(&sources, package, entry).then(|| format!("data.{package}.{entry}"))
+                };
+                queries.push((*rule, query("deny"), query("warn")));
             }
         }
         if queries.is_empty() {
             return Ok(None);
         }
+        for f in user {
+            engine.set_rego_v0(f.v0);
+            engine
+                .add_policy(f.display.clone(), f.source.clone())
+                .map_err(|e| anyhow!("loading {}: {e}", f.display))?;
+        }
+        engine.set_rego_v0(false);
+        if let Some(limit) = timeout {
+            engine.set_execution_timer_config(ExecutionTimerConfig {
+                limit,
+                check_interval: NonZeroU32::MIN,
+            });
+        }
         let mut rules = RegoRules { engine, queries };
         // Missing builtins only fail when evaluated: evaluate every entry point once now.
         rules.engine.set_input(RValue::new_object());
-        for (rule, query) in &rules.queries {
-            rules
-                .engine
-                .eval_rule(query.clone())
-                .map_err(|e| anyhow!("policy of {} does not evaluate: {e}", rule.meta.id))?;
+        for (rule, deny, warn) in &rules.queries {
+            for query in [deny, warn].into_iter().flatten() {
+                rules
+                    .engine
+                    .eval_rule(query.clone())
+                    .map_err(|e| anyhow!("policy of {} does not evaluate: {e}", rule.meta.id))?;
+            }
         }
         Ok(Some(rules))
     }
 
-    pub fn has(&self, rule: &Rule) -> bool {
-        self.queries.iter().any(|(r, _)| std::ptr::eq(*r, rule))
+    /// Data for every evaluation (`data.infralint.inventory`).
+    pub fn add_data(&mut self, data: RValue) -> Result<()> {
+        self.engine.add_data(data)
     }
 
     /// Evaluate the given Rego rules on one resource's input.
-    pub fn eval(
-        &mut self,
-        input: RValue,
-        wanted: &[&'static Rule],
-    ) -> Vec<(&'static Rule, Result<Vec<Hit>>)> {
+    pub fn eval(&mut self, input: RValue, wanted: &[&'static Rule]) -> RuleResults {
         self.engine.set_input(input);
         let mut out = Vec::new();
-        for (rule, query) in &self.queries {
+        for (rule, deny, warn) in &self.queries {
             if !wanted.iter().any(|w| std::ptr::eq(*w, *rule)) {
                 continue;
             }
-            let result = self
-                .engine
-                .eval_rule(query.clone())
-                .map_err(|e| anyhow!("{e}"))
-                .map(|v| hits(&v));
+            let warn_level = rule.meta.level.min(Level::Warning);
+            let mut eval = |q: &Option<String>| match q {
+                Some(q) => self.engine.eval_rule(q.clone()).map(|v| hits(&v)),
+                None => Ok(Vec::new()),
+            };
+            let result = eval(deny)
+                .and_then(|mut all| {
+                    all.extend(eval(warn)?.into_iter().map(|mut h| {
+                        h.level = Some(warn_level);
+                        h
+                    }));
+                    Ok(all)
+                })
+                .map_err(|e| anyhow!("{e}"));
             out.push((*rule, result));
         }
         out
@@ -90,11 +136,7 @@ fn hits(set: &RValue) -> Vec<Hit> {
     items
         .into_iter()
         .filter_map(|item| match item {
-            RValue::String(s) => Some(Hit {
-                path: AttrPath::root(),
-                message: s.to_string(),
-                related: Vec::new(),
-            }),
+            RValue::String(s) => Some(Hit::new(AttrPath::root(), s.to_string())),
             RValue::Object(o) => {
                 let message = o
                     .get(&RValue::from("msg"))
@@ -104,11 +146,7 @@ fn hits(set: &RValue) -> Vec<Hit> {
                     .get(&RValue::from("path"))
                     .map(path_of)
                     .unwrap_or_default();
-                Some(Hit {
-                    path,
-                    message,
-                    related: Vec::new(),
-                })
+                Some(Hit::new(path, message))
             }
             _ => None,
         })
@@ -175,7 +213,12 @@ fn opt(s: Option<&str>) -> RValue {
 }
 
 /// The policy input for one resource (documented in README, "Policy input").
-pub fn input(r: &Resource, file: &SourceFile) -> RValue {
+pub fn input(
+    r: &Resource,
+    file: &SourceFile,
+    resources: &[Resource],
+    relations: &Relations,
+) -> RValue {
     let attributes = value(&r.attributes);
     let mut fields = vec![
         (
@@ -224,8 +267,77 @@ pub fn input(r: &Resource, file: &SourceFile) -> RValue {
             ]),
         ));
     }
+    fields.push(("related", related(r, resources, relations)));
     fields.push(("attributes", attributes));
     object(fields)
+}
+
+fn addresses(resources: &[Resource], idx: &[usize]) -> RValue {
+    RValue::from(
+        idx.iter()
+            .filter_map(|&i| resources.get(i))
+            .map(|r| RValue::from(r.address.as_str()))
+            .collect::<Vec<_>>(),
+    )
+}
+
+/// `input.related`: addresses of the resources this one relates to.
+fn related(r: &Resource, resources: &[Resource], relations: &Relations) -> RValue {
+    if r.pod_spec.is_none() {
+        return RValue::new_object();
+    }
+    let group = group_of(r);
+    let ns = r.namespace_or_default();
+    let labels = r.attributes.get_path(&["spec", "template", "metadata", "labels"]);
+    let pdbs: Vec<usize> = relations
+        .pdbs(group, ns)
+        .into_iter()
+        .filter(|&i| {
+            let selector = resources[i].attributes.get_path(&["spec", "selector"]);
+            matches!((selector, labels), (Some(s), Some(l)) if selector_matches(s, l))
+        })
+        .collect();
+    object(vec![
+        ("hpas", addresses(resources, &relations.hpas_of(r))),
+        ("pdbs", addresses(resources, &pdbs)),
+        ("network_policies", addresses(resources, &relations.network_policies(group, ns))),
+        ("quotas", addresses(resources, &relations.quotas(group, ns))),
+        (
+            "namespace",
+            relations
+                .namespace(group, ns)
+                .or_else(|| relations.namespace(None, ns))
+                .map_or(RValue::Null, |i| RValue::from(resources[i].address.as_str())),
+        ),
+    ])
+}
+
+/// `data.infralint.inventory`: every resource by type, for cross-resource policies.
+pub fn inventory(resources: &[Resource], files: &[SourceFile]) -> RValue {
+    let mut by_type: BTreeMap<RValue, Vec<RValue>> = BTreeMap::new();
+    for r in resources {
+        let file = files.get(r.file as usize).map_or("", |f| f.display.as_str());
+        by_type
+            .entry(RValue::from(r.kind.as_ref()))
+            .or_default()
+            .push(object(vec![
+                ("address", RValue::from(r.address.as_str())),
+                ("kind", RValue::from(r.kind.as_ref())),
+                ("name", RValue::from(r.name.as_ref())),
+                ("namespace", opt(r.namespace.as_deref())),
+                ("environment", RValue::from(r.environment.as_str())),
+                ("file", RValue::from(file)),
+                ("attributes", value(&r.attributes)),
+            ]));
+    }
+    let types: BTreeMap<RValue, RValue> = by_type
+        .into_iter()
+        .map(|(k, v)| (k, RValue::from(v)))
+        .collect();
+    object(vec![(
+        "infralint",
+        object(vec![("inventory", RValue::from(types))]),
+    )])
 }
 
 /// The sub-value at `path` (shared, not copied: regorus values are reference-counted).

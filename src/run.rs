@@ -3,7 +3,11 @@
 use std::io::{IsTerminal, Write};
 use std::time::{Duration, Instant};
 
-use crate::cli::{Cli, ColorChoice, Command, FailOn, ListFormat, RulesArgs, ScanArgs};
+use crate::cli::{
+    Cli, ColorChoice, Command, FailOn, InspectArgs, ListFormat, PolicyArgs, PolicyCommand,
+    PolicyTestArgs, RulesArgs, ScanArgs,
+};
+use crate::policy::{self, Policies};
 use crate::environment::Classifier;
 use crate::ingest::helm::{self, HelmOptions};
 use crate::report::{self, Format};
@@ -17,6 +21,8 @@ pub const EXIT_USAGE: i32 = 2;
 pub fn run(cli: Cli) -> i32 {
     match cli.command {
         Some(Command::Rules(args)) => list_rules(&args),
+        Some(Command::Inspect(args)) => inspect(&args),
+        Some(Command::Policy(PolicyCommand::Test(args))) => policy_test(&args),
         None => run_scan(&cli.scan),
     }
 }
@@ -26,15 +32,28 @@ fn usage_error(message: &str) -> i32 {
     EXIT_USAGE
 }
 
-/// Resolve `--rule` / `--skip-rule` against the registry.
+/// Resolve `--rule` / `--skip-rule` against the built-in registry.
 pub fn select_rules(only: &[String], skip: &[String]) -> Result<Vec<&'static Rule>, String> {
+    select_from(rules::builtin(), only, skip)
+}
+
+/// Resolve `--rule` / `--skip-rule` (id or slug) against `all`.
+pub fn select_from(
+    all: Vec<&'static Rule>,
+    only: &[String],
+    skip: &[String],
+) -> Result<Vec<&'static Rule>, String> {
     let lookup = |id: &String| {
-        rules::find(id).ok_or_else(|| format!("unknown rule {id} (see `infra-lint rules`)"))
+        all.iter()
+            .copied()
+            .find(|r| r.meta.id.eq_ignore_ascii_case(id) || r.meta.slug == id)
+            .ok_or_else(|| format!("unknown rule {id} (see `infra-lint rules`)"))
     };
     let only: Vec<&Rule> = only.iter().map(lookup).collect::<Result<_, _>>()?;
     let skip: Vec<&Rule> = skip.iter().map(lookup).collect::<Result<_, _>>()?;
-    Ok(rules::builtin()
-        .into_iter()
+    Ok(all
+        .iter()
+        .copied()
         .filter(|r| only.is_empty() || only.iter().any(|o| std::ptr::eq(*o, *r)))
         .filter(|r| !skip.iter().any(|s| std::ptr::eq(*s, *r)))
         .collect())
@@ -50,9 +69,30 @@ fn use_color(choice: ColorChoice, to_terminal: bool) -> bool {
     }
 }
 
+/// Load `--policy` directories; errors are printed as code frames.
+fn load_policies(args: &PolicyArgs) -> Result<Policies, i32> {
+    policy::load(&args.dirs, args.rego_v0).map_err(|errors| {
+        let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        eprint!("{}", report::human::policy_errors(&errors, color));
+        eprintln!("infra-lint: error: {} problem(s) in policies", errors.len());
+        EXIT_USAGE
+    })
+}
+
+/// Built-in rules plus the user's.
+fn all_rules(policies: &Policies) -> Vec<&'static Rule> {
+    let mut all = rules::builtin();
+    all.extend(policies.rules.iter().copied());
+    all
+}
+
 fn run_scan(args: &ScanArgs) -> i32 {
     let started = Instant::now();
-    let selected = match select_rules(&args.rules, &args.skip_rules) {
+    let policies = match load_policies(&args.policies) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let selected = match select_from(all_rules(&policies), &args.rules, &args.skip_rules) {
         Ok(r) => r,
         Err(e) => return usage_error(&e),
     };
@@ -81,6 +121,8 @@ fn run_scan(args: &ScanArgs) -> i32 {
             dependency_build: args.helm_dependency_build,
         },
         default_namespace: args.namespace.clone(),
+        policies,
+        policy_timeout: Some(Duration::from_secs(args.policy_timeout.max(1))),
     };
     let mut scan = match scan::scan(opts) {
         Ok(s) => s,
@@ -128,7 +170,11 @@ fn run_scan(args: &ScanArgs) -> i32 {
 }
 
 fn list_rules(args: &RulesArgs) -> i32 {
-    let all = rules::builtin();
+    let policies = match load_policies(&args.policies) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let all = all_rules(&policies);
     let out = match args.format {
         ListFormat::Json => {
             let list: Vec<serde_json::Value> = all
@@ -174,5 +220,86 @@ fn list_rules(args: &RulesArgs) -> i32 {
     match std::io::stdout().lock().write_all(out.as_bytes()) {
         Ok(()) => EXIT_OK,
         Err(_) => EXIT_USAGE,
+    }
+}
+
+fn write_stdout(text: &str) -> i32 {
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Ok(()) => EXIT_OK,
+        Err(_) => EXIT_USAGE,
+    }
+}
+
+/// `infra-lint inspect`: every resource as a policy receives it.
+fn inspect(args: &InspectArgs) -> i32 {
+    let opts = ScanOptions {
+        paths: args.paths.clone(),
+        stdin_name: args.stdin_name.clone(),
+        threads: std::thread::available_parallelism().map_or(1, usize::from),
+        classifier: Classifier {
+            forced: args.env,
+            globs: Vec::new(),
+        },
+        rules: Vec::new(),
+        default_namespace: args.namespace.clone(),
+        ..ScanOptions::default()
+    };
+    let scan = match scan::scan(opts) {
+        Ok(s) => s,
+        Err(e) => return usage_error(&e.to_string()),
+    };
+    let relations = crate::model::relations::Relations::build(&scan.resources);
+    let inputs: Vec<(String, serde_json::Value)> = scan
+        .resources
+        .iter()
+        .map(|r| {
+            let file = &scan.files[r.file as usize];
+            let input = crate::rego::input(r, file, &scan.resources, &relations);
+            let header = format!("# {}:{} {}", file.display, r.header().start.line, r.address);
+            (header, serde_json::to_value(&input).unwrap_or(serde_json::Value::Null))
+        })
+        .collect();
+    let text = match args.format {
+        ListFormat::Json => {
+            let all: Vec<&serde_json::Value> = inputs.iter().map(|(_, v)| v).collect();
+            serde_json::to_string_pretty(&all).unwrap_or_default() + "\n"
+        }
+        ListFormat::Human => inputs
+            .iter()
+            .map(|(h, v)| format!("{h}\n{}\n", serde_json::to_string_pretty(v).unwrap_or_default()))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    };
+    for f in scan.findings.iter().filter(|f| f.rule_id == "IL000") {
+        let file = &scan.files[f.location.file as usize];
+        eprintln!("infra-lint: {}:{}: {}", file.display, f.location.span.start.line, f.message);
+    }
+    write_stdout(&text)
+}
+
+/// `infra-lint policy test`: run `test_*` rules, print pass/fail with file:line.
+fn policy_test(args: &PolicyTestArgs) -> i32 {
+    let results = match policy::run_tests(&args.dirs, args.rego_v0) {
+        Ok(r) => r,
+        Err(errors) => {
+            eprint!("{}", report::human::policy_errors(&errors, false));
+            return EXIT_USAGE;
+        }
+    };
+    let mut out = String::new();
+    let failed = results.iter().filter(|r| !r.passed).count();
+    for r in &results {
+        let status = if r.passed { "PASS" } else { "FAIL" };
+        out.push_str(&format!("{status} {}:{} {}\n", r.file, r.line, r.name));
+        if let Some(e) = &r.error {
+            out.push_str(&format!("     error: {}\n", e.trim()));
+        }
+    }
+    out.push_str(&format!("{} passed, {failed} failed\n", results.len() - failed));
+    let code = write_stdout(&out);
+    if failed > 0 || results.is_empty() {
+        EXIT_FINDINGS
+    } else {
+        code
     }
 }

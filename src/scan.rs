@@ -15,6 +15,7 @@ use crate::findings::{self, Finding};
 use crate::ingest::helm::{self, HelmOptions};
 use crate::ingest::kubernetes::{self, Outcome};
 use crate::model::{AttrPath, Resource};
+use crate::policy::Policies;
 use crate::rules::{self, Rule, Settings};
 use crate::source::{FileId, Location, Pos, SourceFile, Span};
 
@@ -30,7 +31,14 @@ pub struct ScanOptions {
     pub helm: HelmOptions,
     /// Namespace of namespaced objects that set none (`--namespace`).
     pub default_namespace: Option<String>,
+    /// User policies (`--policy`); their rules are also in `rules`.
+    pub policies: Policies,
+    /// Time limit of one policy evaluation on one resource.
+    pub policy_timeout: Option<Duration>,
 }
+
+/// Generous: built-in policies take microseconds per resource.
+pub const DEFAULT_POLICY_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl Default for ScanOptions {
     fn default() -> Self {
@@ -43,6 +51,8 @@ impl Default for ScanOptions {
             settings: Settings::default(),
             helm: HelmOptions::default(),
             default_namespace: None,
+            policies: Policies::default(),
+            policy_timeout: Some(DEFAULT_POLICY_TIMEOUT),
         }
     }
 }
@@ -142,7 +152,13 @@ pub fn scan(opts: ScanOptions) -> Result<Scan, ScanError> {
 
 fn scan_in_pool(opts: ScanOptions) -> Result<Scan, ScanError> {
     let evaluator =
-        Evaluator::new(opts.rules.clone(), opts.settings.clone()).map_err(ScanError::Setup)?;
+        Evaluator::new(
+            opts.rules.clone(),
+            opts.settings.clone(),
+            &opts.policies,
+            opts.policy_timeout,
+        )
+        .map_err(ScanError::Setup)?;
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let root = scan_root(&opts.paths, &cwd);
     let mut stats = Stats::default();

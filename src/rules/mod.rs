@@ -69,6 +69,10 @@ pub enum Applies {
     Kinds(Platform, &'static [&'static str]),
     /// Every Kubernetes kind with a pod template.
     Workloads,
+    /// Resources of these types on any platform (user policies' `resource_types`).
+    Types(&'static [&'static str]),
+    /// Every resource.
+    Any,
     /// Not evaluated on resources (diagnostics such as IL000).
     Nothing,
 }
@@ -78,6 +82,8 @@ impl Applies {
         match self {
             Applies::Kinds(platform, kinds) => r.platform == *platform && kinds.contains(&&*r.kind),
             Applies::Workloads => r.pod_spec.is_some(),
+            Applies::Types(types) => types.contains(&&*r.kind),
+            Applies::Any => true,
             Applies::Nothing => false,
         }
     }
@@ -91,6 +97,8 @@ pub struct Hit {
     pub message: String,
     /// Other places that explain the finding (the HPA, the other workloads…).
     pub related: Vec<Related>,
+    /// A level other than the rule's (a policy's `warn` results).
+    pub level: Option<Level>,
 }
 
 impl Hit {
@@ -99,6 +107,7 @@ impl Hit {
             path,
             message,
             related: Vec::new(),
+            level: None,
         }
     }
 }
@@ -118,6 +127,7 @@ pub type NativeCheck = fn(&Ctx, &Resource, &mut Vec<Hit>);
 pub enum Check {
     Native(NativeCheck),
     /// A Rego policy: `deny` in `package` yields `{"msg", "path"}` objects or strings.
+    /// `source` is empty for user policies, whose files are loaded separately.
     Rego {
         package: &'static str,
         file: &'static str,

@@ -2,7 +2,7 @@
 //! K8S012 hpa-min-replicas, K8S013 pod-disruption-budget, K8S014 zone-spread.
 
 use crate::findings::Related;
-use crate::model::relations::{selector_matches, Idx};
+use crate::model::relations::{group_of, selector_matches, Idx};
 use crate::model::{AttrPath, Node, Platform, Resource};
 use crate::rules::{Applies, Check, Ctx, Hit, Level, Rule, RuleMeta, Scope, Setting};
 use crate::source::Location;
@@ -151,9 +151,10 @@ fn min_replicas(ctx: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
     let mut hit = Hit::new(
         AttrPath::root().join(["spec", "replicas"]),
         format!(
-            "{} runs {n} replica{} in production; the guides require at least {min}",
+            "{} runs {n} replica{} in {}; the guides require at least {min}",
             r.address,
-            if n == 1 { "" } else { "s" }
+            if n == 1 { "" } else { "s" },
+            r.environment.as_str()
         ),
     );
     hit.related = hpas
@@ -197,19 +198,9 @@ fn pod_disruption_budget(ctx: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
     let ns = r.namespace_or_default();
     let covered = ctx
         .relations
-        .pdbs
-        .get(ns)
-        .map_or(&[][..], Vec::as_slice)
+        .pdbs(group_of(r), ns)
         .iter()
-        .any(|&i| {
-            // A PDB without a selector selects nothing.
-            ctx.resources[i]
-                .attributes
-                .get_path(&["spec", "selector"])
-                .is_some_and(|sel| {
-                    !matches!(sel.value, crate::model::Value::Null) && selector_matches(sel, labels)
-                })
-        });
+        .any(|&i| pdb_selects(&ctx.resources[i], labels));
     if !covered {
         out.push(Hit::new(
             AttrPath::root(),
@@ -219,6 +210,27 @@ fn pod_disruption_budget(ctx: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
             ),
         ));
     }
+}
+
+/// Whether a PodDisruptionBudget selects pods labelled `labels`. A budget
+/// without a selector selects nothing; an empty selector selects every pod of
+/// the namespace in `policy/v1`, and none in `policy/v1beta1`.
+fn pdb_selects(pdb: &Resource, labels: &Node) -> bool {
+    let Some(sel) = pdb.attributes.get_path(&["spec", "selector"]) else {
+        return false;
+    };
+    if matches!(sel.value, crate::model::Value::Null) {
+        return false;
+    }
+    let empty = sel.is_empty_collection()
+        || (sel.get("matchLabels").is_none_or(Node::is_empty_collection)
+            && sel
+                .get("matchExpressions")
+                .is_none_or(Node::is_empty_collection));
+    if empty && pdb.api_version.as_deref() == Some("policy/v1beta1") {
+        return false;
+    }
+    selector_matches(sel, labels)
 }
 
 const ZONE_KEYS: &[&str] = &[

@@ -57,15 +57,11 @@ fn check(_: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
                 .any(is_all_keyword)
         });
         if !drops_all {
-            out.push(Hit {
-                path: caps_path.join(["drop"]),
-                message: format!(
+            out.push(Hit::new(caps_path.join(["drop"]), format!(
                     "{} of {} does not drop ALL capabilities",
                     c.describe(),
                     r.address
-                ),
-                related: Vec::new(),
-            });
+                )));
         }
         let added = caps
             .and_then(|n| n.get("add"))
@@ -74,15 +70,11 @@ fn check(_: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
         for (i, cap) in added.iter().enumerate() {
             let Some(name) = cap.as_str() else { continue };
             if DANGEROUS.contains(&normalized(name).as_str()) {
-                out.push(Hit {
-                    path: caps_path.join([Seg::from("add"), Seg::Index(i)]),
-                    message: format!(
+                out.push(Hit::new(caps_path.join([Seg::from("add"), Seg::Index(i)]), format!(
                         "{} of {} adds the dangerous capability {name}",
                         c.describe(),
                         r.address
-                    ),
-                    related: Vec::new(),
-                });
+                    )));
             }
         }
     });

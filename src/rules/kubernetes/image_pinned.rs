@@ -53,15 +53,11 @@ fn check(ctx: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
             }
             (Some(_), None) => return,
         };
-        out.push(Hit {
-            path: c.path.join(["image"]),
-            message: format!(
+        out.push(Hit::new(c.path.join(["image"]), format!(
                 "image \"{image}\" of {} in {} {problem}",
                 c.describe(),
                 r.address
-            ),
-            related: Vec::new(),
-        });
+            )));
     });
 }
 

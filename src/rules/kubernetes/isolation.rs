@@ -4,7 +4,7 @@
 //! other workloads as related locations.
 
 use crate::findings::Related;
-use crate::model::relations::Relations;
+use crate::model::relations::{group_of, Group, Idx, Relations};
 use crate::model::{AttrPath, Node, Platform, Resource};
 use crate::rules::{Applies, Check, Ctx, Hit, Level, Rule, RuleMeta, Scope, Setting};
 use crate::source::Location;
@@ -20,7 +20,7 @@ pub static DEFAULT_DENY: Rule = Rule {
         guide: "000 Network Security \"Default deny network policies\"",
         tags: &["security", "kubernetes", "network"],
         rationale: "Pods accept traffic from anywhere in the cluster until a NetworkPolicy selects them. A policy with an empty `podSelector` that denies Ingress (and Egress, with the `require_egress` setting) makes every other policy an explicit allowance. Only policies in the same namespace count.",
-        help: "Add a default-deny NetworkPolicy to the namespace.\n\n**Good**\n\n```yaml\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: default-deny\n  namespace: shop\nspec:\n  podSelector: {}\n  policyTypes: [\"Ingress\", \"Egress\"]\n```",
+        help: "Add a default-deny NetworkPolicy to the namespace.\n\n**Bad**\n\n```yaml\n# namespace shop has Deployments but its only policy selects some pods\nkind: NetworkPolicy\nspec:\n  podSelector:\n    matchLabels:\n      app: api\n```\n\n**Good**\n\n```yaml\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: default-deny\n  namespace: shop\nspec:\n  podSelector: {}\n  policyTypes: [\"Ingress\", \"Egress\"]\n```",
         settings: &[Setting {
             name: "require_egress",
             default: "false",
@@ -42,7 +42,7 @@ pub static RESOURCE_QUOTA: Rule = Rule {
         guide: "000 Resource Quotas",
         tags: &["reliability", "kubernetes", "resources"],
         rationale: "Without a quota one team's runaway deployment or HPA can take every node's capacity from the others.",
-        help: "Add a ResourceQuota to the namespace.\n\n**Good**\n\n```yaml\napiVersion: v1\nkind: ResourceQuota\nmetadata:\n  name: compute\n  namespace: shop\nspec:\n  hard:\n    requests.cpu: \"20\"\n    requests.memory: 40Gi\n    limits.cpu: \"40\"\n    limits.memory: 80Gi\n```",
+        help: "Add a ResourceQuota to the namespace.\n\n**Bad**\n\n```yaml\n# namespace shop has Deployments and no ResourceQuota\nkind: Namespace\nmetadata:\n  name: shop\n```\n\n**Good**\n\n```yaml\napiVersion: v1\nkind: ResourceQuota\nmetadata:\n  name: compute\n  namespace: shop\nspec:\n  hard:\n    requests.cpu: \"20\"\n    requests.memory: 40Gi\n    limits.cpu: \"40\"\n    limits.memory: 80Gi\n```",
         settings: &[],
         applies: Applies::Kinds(Platform::Kubernetes, NAMESPACE_AND_WORKLOADS),
     },
@@ -62,20 +62,28 @@ const NAMESPACE_AND_WORKLOADS: &[&str] = &[
 ];
 
 /// The namespace this resource answers for, if it is the one that carries
-/// the namespace-level finding, with the workloads to mention.
-fn carrier<'a>(ctx: &'a Ctx, r: &Resource) -> Option<(String, &'a [usize])> {
+/// the namespace-level finding, with the workloads to mention. Namespaces are
+/// looked at per relation group (see `model::relations`): a Namespace object
+/// carries its group's finding; without one, the group's first workload does.
+fn carrier<'a>(ctx: &'a Ctx, r: &Resource) -> Option<(Group, String, &'a [Idx])> {
     let rel: &Relations = ctx.relations;
+    let group = group_of(r);
+    let is_r = |i: Idx| std::ptr::eq(&ctx.resources[i], r);
     if &*r.kind == "Namespace" {
-        let workloads = Relations::in_namespace(&rel.workloads, &r.name);
-        return (!workloads.is_empty()).then(|| (r.name.to_string(), workloads));
+        // Only the first object of a name speaks for the namespace.
+        if !rel.namespace(group, &r.name).is_some_and(is_r) {
+            return None;
+        }
+        let workloads = rel.workloads(group, &r.name);
+        return (!workloads.is_empty()).then(|| (group, r.name.to_string(), workloads));
     }
     let ns = r.namespace_or_default();
-    if rel.namespaces.contains_key(ns) {
+    if rel.namespace(group, ns).is_some() {
         return None;
     }
-    let workloads = Relations::in_namespace(&rel.workloads, ns);
+    let workloads = rel.workloads(group, ns);
     let first = *workloads.first()?;
-    std::ptr::eq(&ctx.resources[first], r).then(|| (ns.to_string(), workloads))
+    is_r(first).then(|| (group, ns.to_string(), workloads))
 }
 
 fn others(ctx: &Ctx, r: &Resource, workloads: &[usize], what: &str) -> Vec<Related> {
@@ -138,16 +146,40 @@ fn denies(policy: &Node, direction: &str) -> bool {
         .map(Node::items)
         .unwrap_or_default()
         .iter()
-        .any(|rule| rule.get(peers).is_none_or(Node::is_empty_collection));
+        .any(|rule| {
+            rule.get(peers).is_none_or(|p| {
+                p.is_empty_collection() || p.items().iter().any(peer_is_everyone)
+            })
+        });
     covered && !allows_all
 }
 
+/// A peer that admits every source (or destination): every pod of every
+/// namespace (`namespaceSelector: {}` without a narrowing `podSelector`), or
+/// every address (`ipBlock` 0.0.0.0/0 or ::/0).
+fn peer_is_everyone(peer: &Node) -> bool {
+    if peer.is_empty_collection() {
+        return true;
+    }
+    let every_namespace = peer
+        .get("namespaceSelector")
+        .is_some_and(|n| is_empty_selector(Some(n)))
+        && peer
+            .get("podSelector")
+            .is_none_or(|p| is_empty_selector(Some(p)));
+    let every_address = peer
+        .get_path(&["ipBlock", "cidr"])
+        .and_then(Node::as_str)
+        .is_some_and(|c| matches!(c.trim(), "0.0.0.0/0" | "::/0"));
+    every_namespace || every_address
+}
+
 fn default_deny(ctx: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
-    let Some((ns, workloads)) = carrier(ctx, r) else {
+    let Some((group, ns, workloads)) = carrier(ctx, r) else {
         return;
     };
     let egress = ctx.settings.bool(ctx.rule, "require_egress");
-    let policies = Relations::in_namespace(&ctx.relations.network_policies, &ns);
+    let policies = ctx.relations.network_policies(group, &ns);
     let ok = |dir: &str| {
         policies
             .iter()
@@ -173,10 +205,10 @@ fn default_deny(ctx: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
 }
 
 fn resource_quota(ctx: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
-    let Some((ns, workloads)) = carrier(ctx, r) else {
+    let Some((group, ns, workloads)) = carrier(ctx, r) else {
         return;
     };
-    if !Relations::in_namespace(&ctx.relations.quotas, &ns).is_empty() {
+    if !ctx.relations.quotas(group, &ns).is_empty() {
         return;
     }
     let mut hit = Hit::new(

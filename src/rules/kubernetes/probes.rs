@@ -62,10 +62,6 @@ fn require_probe(r: &Resource, probe: &str, out: &mut Vec<Hit>) {
         if c.node.get(probe).is_some_and(|p| !p.is_empty_collection()) {
             return;
         }
-        out.push(Hit {
-            path: c.path.join([probe]),
-            message: format!("{} of {} has no {probe}", c.describe(), r.address),
-            related: Vec::new(),
-        });
+        out.push(Hit::new(c.path.join([probe]), format!("{} of {} has no {probe}", c.describe(), r.address)));
     });
 }

@@ -77,15 +77,11 @@ fn missing_resources(r: &Resource, section: &str, wanted: &[&str], out: &mut Vec
             })
             .collect();
         let Some(first) = missing.first() else { return };
-        out.push(Hit {
-            path: c.path.join(["resources", section, first]),
-            message: format!(
+        out.push(Hit::new(c.path.join(["resources", section, first]), format!(
                 "{} of {} has no {} {section}",
                 c.describe(),
                 r.address,
                 missing.join(" and ")
-            ),
-            related: Vec::new(),
-        });
+            )));
     });
 }

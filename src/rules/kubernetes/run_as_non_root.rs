@@ -26,35 +26,27 @@ fn check(_: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
     each_container(r, |pod, c| {
         if let Some((user, path)) = pod.effective_security(c, "runAsUser") {
             if user.as_i64() == Some(0) {
-                out.push(Hit {
-                    path,
-                    message: format!(
+                out.push(Hit::new(path, format!(
                         "{} of {} runs as root (runAsUser: 0)",
                         c.describe(),
                         r.address
-                    ),
-                    related: Vec::new(),
-                });
+                    )));
                 return;
             }
         }
         match pod.effective_security(c, "runAsNonRoot") {
             Some((v, _)) if v.is_true() => {}
-            Some((v, path)) => out.push(Hit {
-                path,
-                message: format!(
+            Some((v, path)) => out.push(Hit::new(path, format!(
                     "{} of {} sets runAsNonRoot to {}",
                     c.describe(),
                     r.address,
                     v.scalar_text().unwrap_or_else(|| "a non-boolean".into())
-                ), related: Vec::new() }),
-            None => out.push(Hit {
-                path: c.path.join(["securityContext", "runAsNonRoot"]),
-                message: format!(
+                ))),
+            None => out.push(Hit::new(c.path.join(["securityContext", "runAsNonRoot"]), format!(
                     "{} of {} does not set runAsNonRoot: true (neither the container nor the pod securityContext does)",
                     c.describe(),
                     r.address
-                ), related: Vec::new() }),
+                ))),
         }
     });
 }

@@ -68,10 +68,6 @@ fn require_flag(r: &Resource, field: &str, want: bool, out: &mut Vec<Hit>) {
                 r.address
             ),
         };
-        out.push(Hit {
-            path,
-            message,
-            related: Vec::new(),
-        });
+        out.push(Hit::new(path, message));
     });
 }

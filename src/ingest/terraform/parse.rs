@@ -1,0 +1,346 @@
+//! Native syntax (`.tf`, `.tfvars`) through `hcl-edit` into [`ir`](super::ir).
+//!
+//! hcl-edit keeps byte spans on every construct; they become line/column
+//! spans here, once. Template whitespace stripping (`~`) is applied here too,
+//! so the evaluator only sees literal text and expressions.
+
+use std::ops::Range;
+
+use hcl_edit::expr::{
+    BinaryOperator, Expression, ObjectKey, TraversalOperator, UnaryOperator,
+};
+use hcl_edit::structure::{self, BlockLabel, Structure};
+use hcl_edit::template::{Directive, Element, Strip, Template};
+use hcl_edit::Span as _;
+
+use super::ir::{Attr, BinOp, Block, Body, Expr, ExprKind, ForExpr, ObjItem, ObjKey, Op, Part, UnOp};
+use crate::source::{Pos, SourceFile, Span};
+
+/// A syntax error: where and what.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SyntaxError {
+    pub pos: Pos,
+    pub message: String,
+}
+
+/// Parse a native-syntax file.
+pub fn parse_file(file: &SourceFile) -> Result<Body, SyntaxError> {
+    let body = hcl_edit::parser::parse_body(&file.text).map_err(|e| SyntaxError {
+        pos: file.pos_of_offset(e.location().offset()),
+        message: first_line(e.message()),
+    })?;
+    let conv = Conv {
+        file: Some(file),
+        fixed: Span::point(Pos::new(1, 1)),
+    };
+    Ok(conv.body(&body, conv.fixed))
+}
+
+/// Parse the text of a JSON-syntax string as a template; every span is `span`.
+pub fn parse_template_text(text: &str, span: Span) -> Result<Expr, String> {
+    let template = hcl_edit::parser::parse_template(text).map_err(|e| first_line(e.message()))?;
+    let conv = Conv {
+        file: None,
+        fixed: span,
+    };
+    Ok(conv.template_expr(&template, span))
+}
+
+/// Parse a standalone expression (the function table, `--var` values); spans
+/// are positions in `text` as if it were line 1 of a file.
+pub fn parse_expression(text: &str) -> Result<Expr, String> {
+    let expr = hcl_edit::parser::parse_expr(text).map_err(|e| first_line(e.message()))?;
+    let file = SourceFile::new(None, String::new(), text.to_string());
+    let conv = Conv {
+        file: Some(&file),
+        fixed: Span::point(Pos::new(1, 1)),
+    };
+    Ok(conv.expr(&expr, conv.fixed))
+}
+
+fn first_line(message: &str) -> String {
+    let m = message.lines().next().unwrap_or("invalid syntax").trim();
+    if m.is_empty() {
+        "invalid syntax".into()
+    } else {
+        m.to_string()
+    }
+}
+
+struct Conv<'a> {
+    /// `None`: every span is `fixed` (strings of JSON syntax).
+    file: Option<&'a SourceFile>,
+    fixed: Span,
+}
+
+impl Conv<'_> {
+    fn span(&self, range: Option<Range<usize>>, fallback: Span) -> Span {
+        match (self.file, range) {
+            (Some(f), Some(r)) => Span::new(f.pos_of_offset(r.start), f.pos_of_offset(r.end)),
+            (Some(_), None) => fallback,
+            (None, _) => self.fixed,
+        }
+    }
+
+    fn body(&self, body: &structure::Body, fallback: Span) -> Body {
+        let mut out = Body::default();
+        for s in body.iter() {
+            match s {
+                Structure::Attribute(a) => {
+                    let span = self.span(a.span(), fallback);
+                    out.attrs.push(Attr {
+                        name: a.key.as_str().to_string(),
+                        name_span: self.span(a.key.span(), span),
+                        expr: self.expr(&a.value, span),
+                    });
+                }
+                Structure::Block(b) => out.blocks.push(self.block(b, fallback)),
+            }
+        }
+        out
+    }
+
+    fn block(&self, b: &structure::Block, fallback: Span) -> Block {
+        let span = self.span(b.span(), fallback);
+        let kind_span = self.span(b.ident.span(), span);
+        let header_end = b
+            .labels
+            .last()
+            .and_then(BlockLabel::span)
+            .map(|r| self.span(Some(r), kind_span))
+            .unwrap_or(kind_span);
+        Block {
+            kind: b.ident.as_str().to_string(),
+            labels: b.labels.iter().map(|l| l.as_str().to_string()).collect(),
+            kind_span,
+            header: kind_span.to(header_end),
+            span,
+            body: self.body(&b.body, span),
+        }
+    }
+
+    fn expr(&self, e: &Expression, fallback: Span) -> Expr {
+        let span = self.span(e.span(), fallback);
+        let kind = match e {
+            Expression::Null(_) => ExprKind::Null,
+            Expression::Bool(b) => ExprKind::Bool(*b.value()),
+            Expression::Number(n) => ExprKind::Num(n.value().as_f64().unwrap_or(f64::NAN)),
+            Expression::String(s) => ExprKind::Str(s.value().clone()),
+            Expression::Array(a) => ExprKind::Tuple(a.iter().map(|x| self.expr(x, span)).collect()),
+            Expression::Object(o) => ExprKind::Object(
+                o.iter()
+                    .map(|(k, v)| {
+                        let key_span = self.span(k.span(), span);
+                        let key = match k {
+                            ObjectKey::Ident(id) => ObjKey::Name(id.as_str().to_string()),
+                            ObjectKey::Expression(Expression::String(s)) => {
+                                ObjKey::Name(s.value().clone())
+                            }
+                            ObjectKey::Expression(x) => ObjKey::Expr(self.expr(x, key_span)),
+                        };
+                        ObjItem {
+                            key,
+                            key_span,
+                            value: self.expr(v.expr(), span),
+                        }
+                    })
+                    .collect(),
+            ),
+            Expression::StringTemplate(t) => return self.template_expr(t, span),
+            Expression::HeredocTemplate(h) => return self.template_expr(&h.template, span),
+            Expression::Parenthesis(p) => return self.expr(p.inner(), span),
+            Expression::Variable(v) => ExprKind::Var(v.as_str().to_string()),
+            Expression::Conditional(c) => ExprKind::Cond(
+                Box::new(self.expr(&c.cond_expr, span)),
+                Box::new(self.expr(&c.true_expr, span)),
+                Box::new(self.expr(&c.false_expr, span)),
+            ),
+            Expression::FuncCall(f) => {
+                let mut name = String::new();
+                for ns in &f.name.namespace {
+                    name.push_str(ns.as_str());
+                    name.push_str("::");
+                }
+                name.push_str(f.name.name.as_str());
+                ExprKind::Call {
+                    name,
+                    args: f.args.iter().map(|a| self.expr(a, span)).collect(),
+                    expand: f.args.expand_final(),
+                }
+            }
+            Expression::Traversal(t) => {
+                let root = self.expr(&t.expr, span);
+                let ops = t
+                    .operators
+                    .iter()
+                    .map(|op| match op.value() {
+                        TraversalOperator::AttrSplat(_) => Op::Splat { full: false },
+                        TraversalOperator::FullSplat(_) => Op::Splat { full: true },
+                        TraversalOperator::GetAttr(id) => Op::Attr(id.as_str().to_string()),
+                        TraversalOperator::Index(x) => Op::Index(self.expr(x, span)),
+                        TraversalOperator::LegacyIndex(i) => {
+                            let at = self.span(op.span(), span);
+                            Op::Index(Expr::new(ExprKind::Num(*i.value() as f64), at))
+                        }
+                    })
+                    .collect();
+                ExprKind::Traversal(Box::new(root), ops)
+            }
+            Expression::UnaryOp(u) => {
+                let op = match u.operator.value() {
+                    UnaryOperator::Neg => UnOp::Neg,
+                    UnaryOperator::Not => UnOp::Not,
+                };
+                ExprKind::Unary(op, Box::new(self.expr(&u.expr, span)))
+            }
+            Expression::BinaryOp(b) => {
+                let op = match b.operator.value() {
+                    BinaryOperator::Eq => BinOp::Eq,
+                    BinaryOperator::NotEq => BinOp::Ne,
+                    BinaryOperator::LessEq => BinOp::Le,
+                    BinaryOperator::GreaterEq => BinOp::Ge,
+                    BinaryOperator::Less => BinOp::Lt,
+                    BinaryOperator::Greater => BinOp::Gt,
+                    BinaryOperator::Plus => BinOp::Add,
+                    BinaryOperator::Minus => BinOp::Sub,
+                    BinaryOperator::Mul => BinOp::Mul,
+                    BinaryOperator::Div => BinOp::Div,
+                    BinaryOperator::Mod => BinOp::Mod,
+                    BinaryOperator::And => BinOp::And,
+                    BinaryOperator::Or => BinOp::Or,
+                };
+                ExprKind::Binary(
+                    op,
+                    Box::new(self.expr(&b.lhs_expr, span)),
+                    Box::new(self.expr(&b.rhs_expr, span)),
+                )
+            }
+            Expression::ForExpr(f) => ExprKind::For(Box::new(ForExpr {
+                key_var: f.intro.key_var.as_ref().map(|k| k.as_str().to_string()),
+                value_var: f.intro.value_var.as_str().to_string(),
+                coll: self.expr(&f.intro.collection_expr, span),
+                key: f.key_expr.as_ref().map(|k| self.expr(k, span)),
+                value: self.expr(&f.value_expr, span),
+                cond: f.cond.as_ref().map(|c| self.expr(&c.expr, span)),
+                group: f.grouping,
+            })),
+        };
+        Expr::new(kind, span)
+    }
+
+    fn template_expr(&self, t: &Template, span: Span) -> Expr {
+        let mut strip_next = false;
+        let parts = self.parts(t, span, &mut strip_next);
+        Expr::new(ExprKind::Template(parts), span)
+    }
+
+    /// Template elements to parts. `strip_next`: the previous element asked to
+    /// strip whitespace from the literal that follows it (`~}`).
+    fn parts(&self, t: &Template, span: Span, strip_next: &mut bool) -> Vec<Part> {
+        let mut out: Vec<Part> = Vec::new();
+        for el in t.iter() {
+            match el {
+                Element::Literal(s) => {
+                    let mut text: &str = s.value();
+                    if std::mem::take(strip_next) {
+                        text = text.trim_start();
+                    }
+                    out.push(Part::Lit(text.to_string()));
+                }
+                Element::Interpolation(i) => {
+                    strip_before(&mut out, i.strip);
+                    out.push(Part::Interp(self.expr(&i.expr, span)));
+                    *strip_next = i.strip.strip_end();
+                }
+                Element::Directive(d) => match d.as_ref() {
+                    Directive::If(d) => {
+                        strip_before(&mut out, d.if_expr.strip);
+                        let mut inner = d.if_expr.strip.strip_end();
+                        let mut then = self.parts(&d.if_expr.template, span, &mut inner);
+                        let mut els = Vec::new();
+                        if let Some(e) = &d.else_expr {
+                            strip_before(&mut then, e.strip);
+                            let mut inner = e.strip.strip_end();
+                            els = self.parts(&e.template, span, &mut inner);
+                            strip_before(&mut els, d.endif_expr.strip);
+                        } else {
+                            strip_before(&mut then, d.endif_expr.strip);
+                        }
+                        out.push(Part::If {
+                            cond: self.expr(&d.if_expr.cond_expr, span),
+                            then,
+                            els,
+                        });
+                        *strip_next = d.endif_expr.strip.strip_end();
+                    }
+                    Directive::For(d) => {
+                        let f = &d.for_expr;
+                        strip_before(&mut out, f.strip);
+                        let mut inner = f.strip.strip_end();
+                        let mut body = self.parts(&f.template, span, &mut inner);
+                        strip_before(&mut body, d.endfor_expr.strip);
+                        out.push(Part::For {
+                            key: f.key_var.as_ref().map(|k| k.as_str().to_string()),
+                            value: f.value_var.as_str().to_string(),
+                            coll: self.expr(&f.collection_expr, span),
+                            body,
+                        });
+                        *strip_next = d.endfor_expr.strip.strip_end();
+                    }
+                },
+            }
+        }
+        out
+    }
+}
+
+/// `{~`: strip trailing whitespace from the literal just before.
+fn strip_before(parts: &mut [Part], strip: Strip) {
+    if !strip.strip_start() {
+        return;
+    }
+    if let Some(Part::Lit(s)) = parts.last_mut() {
+        let kept = s.trim_end().len();
+        s.truncate(kept);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(text: &str) -> SourceFile {
+        SourceFile::new(None, "main.tf".into(), text.into())
+    }
+
+    #[test]
+    fn blocks_keep_header_and_spans() {
+        let f = file("resource \"aws_s3_bucket\" \"b\" {\n  bucket = \"x\"\n  versioning {\n    enabled = true\n  }\n}\n");
+        let body = parse_file(&f).expect("parses");
+        let b = &body.blocks[0];
+        assert_eq!(b.labels, ["aws_s3_bucket", "b"]);
+        assert_eq!(b.header.start, Pos::new(1, 1));
+        assert_eq!(b.header.end, Pos::new(1, 29));
+        let a = &b.body.attrs[0];
+        assert_eq!(a.name_span.start, Pos::new(2, 3));
+        assert_eq!(a.expr.span.start, Pos::new(2, 12));
+        assert_eq!(b.body.blocks[0].span.start.line, 3);
+    }
+
+    #[test]
+    fn syntax_errors_have_a_position() {
+        let f = file("a = 1\nb = {\n");
+        let e = parse_file(&f).expect_err("invalid");
+        assert!(e.pos.line >= 2, "{e:?}");
+    }
+
+    #[test]
+    fn strip_markers_are_applied() {
+        let e = parse_expression("\"a ${~ \"b\" ~} c\"").expect("parses");
+        let ExprKind::Template(parts) = e.kind else {
+            panic!("template")
+        };
+        assert_eq!(parts[0], Part::Lit("a".into()));
+        assert_eq!(parts[2], Part::Lit("c".into()));
+    }
+}
