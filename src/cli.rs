@@ -177,6 +177,14 @@ pub struct ScanArgs {
     #[command(flatten)]
     pub policies: PolicyArgs,
 
+    /// Files larger than this many bytes are reported (IL002) instead of read.
+    #[arg(long, value_name = "BYTES", default_value_t = crate::scan::DEFAULT_MAX_FILE_SIZE)]
+    pub max_file_size: u64,
+
+    /// Print time per phase, counts and peak memory to stderr.
+    #[arg(long)]
+    pub stats: bool,
+
     /// Seconds one policy may take on one resource before it is stopped and reported.
     #[arg(long, value_name = "SECS", default_value_t = 10)]
     pub policy_timeout: u64,

@@ -8,8 +8,8 @@ use rayon::prelude::*;
 use crate::findings::{Finding, TemplateRef};
 use crate::ingest::helm;
 use crate::model::relations::Relations;
-use crate::policy::Policies;
 use crate::model::{AttrPath, Environment, Resource, Seg};
+use crate::policy::Policies;
 use crate::rego::{self, RegoRules};
 use crate::rules::{Check, Ctx, Hit, Level, Rule, Scope, Settings};
 use crate::source::{Location, Pos, SourceFile, Span};
@@ -68,7 +68,7 @@ impl Evaluator {
         &self,
         resources: &[Resource],
         files: &[SourceFile],
-    ) -> (Vec<Finding>, Vec<EvalError>) {
+    ) -> (Vec<Finding>, Vec<EvalError>, usize) {
         let relations = Relations::build(resources);
         let model = Model {
             resources,
@@ -86,27 +86,49 @@ impl Evaluator {
                 });
             }
         }
-        let per_resource: Vec<(Vec<Finding>, Vec<EvalError>)> = resources
+        let per_resource: Vec<(Vec<Finding>, Vec<EvalError>, usize)> = resources
             .par_iter()
             .map_init(
                 || base.clone(),
                 |rego, r| {
                     let mut findings = Vec::new();
                     let mut errors = Vec::new();
-                    if let Some(file) = files.get(r.file as usize) {
-                        self.eval_resource(rego, &model, r, file, &mut findings, &mut errors);
+                    let Some(file) = files.get(r.file as usize) else {
+                        return (findings, errors, 0);
+                    };
+                    // A bug in one rule must not stop the scan of the rest.
+                    let count = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        self.eval_resource(rego, &model, r, file, &mut findings, &mut errors)
+                    }));
+                    match count {
+                        Ok(n) => (findings, errors, n),
+                        Err(payload) => {
+                            let mut f = crate::scan::scanner_finding(
+                                &crate::rules::INTERNAL_ERROR,
+                                r.file,
+                                r.header().start,
+                                format!(
+                                    "internal error while evaluating {}: {}",
+                                    r.address,
+                                    crate::scan::panic_message(&*payload)
+                                ),
+                            );
+                            f.resource = Some(r.address.clone());
+                            (vec![f], errors, 0)
+                        }
                     }
-                    (findings, errors)
                 },
             )
             .collect();
         let mut findings = Vec::new();
-        for (f, e) in per_resource {
+        let mut evaluations = 0;
+        for (f, e, n) in per_resource {
             findings.extend(f);
             errors.extend(e);
+            evaluations += n;
         }
         errors.sort();
-        (findings, errors)
+        (findings, errors, evaluations)
     }
 
     fn eval_resource(
@@ -117,12 +139,14 @@ impl Evaluator {
         file: &SourceFile,
         findings: &mut Vec<Finding>,
         errors: &mut Vec<EvalError>,
-    ) {
+    ) -> usize {
         let mut rego_wanted = Vec::new();
+        let mut evaluated = 0;
         for rule in &self.rules {
             if !rule.meta.applies.matches(r) || level_for(rule, r.environment).is_none() {
                 continue;
             }
+            evaluated += 1;
             match rule.check {
                 Check::Native(check) => {
                     let ctx = Ctx {
@@ -139,9 +163,11 @@ impl Evaluator {
                 Check::Builtin => {}
             }
         }
-        let Some(engine) = rego.as_mut() else { return };
+        let Some(engine) = rego.as_mut() else {
+            return evaluated;
+        };
         if rego_wanted.is_empty() {
-            return;
+            return evaluated;
         }
         let input = rego::input(r, file, model.resources, model.relations);
         for (rule, result) in engine.eval(input, &rego_wanted) {
@@ -156,6 +182,7 @@ impl Evaluator {
                 }),
             }
         }
+        evaluated
     }
 }
 

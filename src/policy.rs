@@ -33,7 +33,11 @@ pub struct PolicyError {
 
 impl std::fmt::Display for PolicyError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}:{}: {}", self.file, self.line, self.col, self.message)
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.file, self.line, self.col, self.message
+        )
     }
 }
 
@@ -69,7 +73,11 @@ pub fn rego_files(dirs: &[PathBuf]) -> Result<Vec<PathBuf>, PolicyError> {
                 message: "no such policy directory".to_string(),
             });
         }
-        for entry in ignore::WalkBuilder::new(dir).hidden(false).build().flatten() {
+        for entry in ignore::WalkBuilder::new(dir)
+            .hidden(false)
+            .build()
+            .flatten()
+        {
             let p = entry.path();
             if p.is_file() && p.extension().is_some_and(|e| e == "rego") {
                 out.push(p.to_path_buf());
@@ -96,7 +104,12 @@ fn located(file: &str, err: &str) -> PolicyError {
         .lines()
         .rev()
         .find(|l| l.trim_start().starts_with("error:"))
-        .map(|l| l.trim_start().trim_start_matches("error:").trim().to_string())
+        .map(|l| {
+            l.trim_start()
+                .trim_start_matches("error:")
+                .trim()
+                .to_string()
+        })
         .unwrap_or_else(|| err.trim().to_string());
     PolicyError {
         file: file.to_string(),
@@ -116,7 +129,9 @@ fn parse_file(display: &str, source: &str, force_v0: bool) -> Result<bool, Polic
             .map_err(|err| err.to_string())
     };
     if force_v0 {
-        return attempt(true).map(|_| true).map_err(|e| located(display, &e));
+        return attempt(true)
+            .map(|_| true)
+            .map_err(|e| located(display, &e));
     }
     match attempt(false) {
         Ok(()) => Ok(false),
@@ -178,8 +193,7 @@ pub fn read(dirs: &[PathBuf], force_v0: bool) -> Result<Vec<PolicyFile>, Vec<Pol
 
 fn display_path(path: &Path) -> String {
     let cwd = std::env::current_dir().unwrap_or_default();
-    crate::discover::relative(&cwd.join(path), &cwd)
-        .unwrap_or_else(|| path.display().to_string())
+    crate::discover::relative(&cwd.join(path), &cwd).unwrap_or_else(|| path.display().to_string())
 }
 
 /// Load user policies: parse, validate builtins, and register their rules.
@@ -197,7 +211,9 @@ pub fn load(dirs: &[PathBuf], force_v0: bool) -> Result<Policies, Vec<PolicyErro
     let mut seen = BTreeSet::new();
     engine.set_input(RValue::new_object());
     for package in packages {
-        let Some(pkg) = package.strip_prefix("data.") else { continue };
+        let Some(pkg) = package.strip_prefix("data.") else {
+            continue;
+        };
         if !pkg.starts_with("infralint.") {
             continue;
         }
@@ -212,12 +228,18 @@ pub fn load(dirs: &[PathBuf], force_v0: bool) -> Result<Policies, Vec<PolicyErro
         match rule_from_metadata(pkg, &file, &metadata) {
             Ok(rule) => {
                 if !seen.insert(rule.meta.id) {
-                    errors.push(meta_error(&file, format!("rule id {} is declared twice", rule.meta.id)));
+                    errors.push(meta_error(
+                        &file,
+                        format!("rule id {} is declared twice", rule.meta.id),
+                    ));
                     continue;
                 }
                 // Every entry point is evaluated once now, never first mid-scan.
                 let sources: Vec<&str> = files.iter().map(|f| f.source.as_str()).collect();
-                for entry in ["deny", "warn"].into_iter().filter(|e| declares_rule(&sources, pkg, e)) {
+                for entry in ["deny", "warn"]
+                    .into_iter()
+                    .filter(|e| declares_rule(&sources, pkg, e))
+                {
                     if let Err(e) = engine.eval_rule(format!("data.{pkg}.{entry}")) {
                         errors.push(located(&file, &e.to_string()));
                     }
@@ -242,8 +264,9 @@ pub fn declares_rule(sources: &[&str], pkg: &str, name: &str) -> bool {
     sources.iter().any(|src| {
         declares_package(src, pkg)
             && src.lines().any(|l| {
-                l.strip_prefix(name)
-                    .is_some_and(|rest| rest.starts_with([' ', '[', '{', ':', '=']) || rest.is_empty())
+                l.strip_prefix(name).is_some_and(|rest| {
+                    rest.starts_with([' ', '[', '{', ':', '=']) || rest.is_empty()
+                })
             })
     })
 }
@@ -280,8 +303,13 @@ fn get_str(meta: &RValue, key: &str) -> Option<String> {
 fn rule_from_metadata(pkg: &str, file: &str, meta: &RValue) -> Result<&'static Rule, PolicyError> {
     let err = |m: String| meta_error(file, format!("{pkg}: {m}"));
     let id = get_str(meta, "id").ok_or_else(|| err("metadata.id is required".into()))?;
-    if rules::builtin().iter().any(|r| r.meta.id.eq_ignore_ascii_case(&id)) {
-        return Err(err(format!("rule id {id} collides with a built-in rule; choose another id")));
+    if rules::builtin()
+        .iter()
+        .any(|r| r.meta.id.eq_ignore_ascii_case(&id))
+    {
+        return Err(err(format!(
+            "rule id {id} collides with a built-in rule; choose another id"
+        )));
     }
     let title = get_str(meta, "title").ok_or_else(|| err("metadata.title is required".into()))?;
     let severity = get_str(meta, "severity").unwrap_or_else(|| "warning".to_string());
@@ -317,7 +345,10 @@ fn rule_from_metadata(pkg: &str, file: &str, meta: &RValue) -> Result<&'static R
     let rule = Rule {
         meta: RuleMeta {
             id: leak(id),
-            slug: leak(get_str(meta, "slug").unwrap_or_else(|| pkg.rsplit('.').next().unwrap_or(pkg).replace('_', "-"))),
+            slug: leak(
+                get_str(meta, "slug")
+                    .unwrap_or_else(|| pkg.rsplit('.').next().unwrap_or(pkg).replace('_', "-")),
+            ),
             title: leak(title.clone()),
             level,
             security_severity: security,
@@ -348,7 +379,9 @@ fn called_names(source: &str) -> BTreeSet<String> {
         while i < bytes.len() {
             if bytes[i].is_ascii_alphabetic() || bytes[i] == b'_' {
                 let start = i;
-                while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] == b'.') {
+                while i < bytes.len()
+                    && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] == b'.')
+                {
                     i += 1;
                 }
                 // Skip names inside strings crudely: a quote count before start that is odd.
@@ -372,7 +405,10 @@ fn defined_functions(files: &[PolicyFile]) -> BTreeSet<String> {
             let t = line.trim_start();
             if let Some(paren) = t.find('(') {
                 let name = &t[..paren];
-                if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && line.starts_with(name) {
+                if !name.is_empty()
+                    && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                    && line.starts_with(name)
+                {
                     out.insert(name.to_string());
                 }
             }
@@ -395,7 +431,10 @@ fn missing_builtins(files: &[PolicyFile]) -> Vec<PolicyError> {
             let missing = *probed.entry(name.clone()).or_insert_with(|| {
                 let mut probe = Engine::new();
                 probe
-                    .add_policy("probe.rego".to_string(), format!("package probe\np := {name}(1)\n"))
+                    .add_policy(
+                        "probe.rego".to_string(),
+                        format!("package probe\np := {name}(1)\n"),
+                    )
                     .is_ok()
                     && probe
                         .eval_rule("data.probe.p".to_string())
@@ -407,7 +446,10 @@ fn missing_builtins(files: &[PolicyFile]) -> Vec<PolicyError> {
                     .source
                     .lines()
                     .enumerate()
-                    .find_map(|(i, l)| l.find(&format!("{name}(")).map(|c| (i as u32 + 1, c as u32 + 1)))
+                    .find_map(|(i, l)| {
+                        l.find(&format!("{name}("))
+                            .map(|c| (i as u32 + 1, c as u32 + 1))
+                    })
                     .unwrap_or((1, 1));
                 errors.push(PolicyError {
                     file: f.display.clone(),
@@ -422,7 +464,20 @@ fn missing_builtins(files: &[PolicyFile]) -> Vec<PolicyError> {
 }
 
 fn is_keyword(name: &str) -> bool {
-    matches!(name, "if" | "not" | "some" | "every" | "with" | "else" | "in" | "contains" | "default" | "import" | "package" | "as")
+    matches!(
+        name,
+        "if" | "not"
+            | "some"
+            | "every"
+            | "with"
+            | "else"
+            | "in"
+            | "contains"
+            | "default"
+            | "import"
+            | "package"
+            | "as"
+    )
 }
 
 /// One `test_*` rule's outcome.
@@ -441,16 +496,18 @@ pub fn run_tests(dirs: &[PathBuf], force_v0: bool) -> Result<Vec<TestResult>, Ve
     engine.set_input(RValue::new_object());
     let mut results = Vec::new();
     for f in &files {
-        let Some(pkg) = f
-            .source
-            .lines()
-            .find_map(|l| l.trim_start().strip_prefix("package ").map(|p| p.trim().to_string()))
-        else {
+        let Some(pkg) = f.source.lines().find_map(|l| {
+            l.trim_start()
+                .strip_prefix("package ")
+                .map(|p| p.trim().to_string())
+        }) else {
             continue;
         };
         let mut seen = BTreeSet::new();
         for (i, line) in f.source.lines().enumerate() {
-            let Some(name) = test_rule_name(line) else { continue };
+            let Some(name) = test_rule_name(line) else {
+                continue;
+            };
             if !seen.insert(name.clone()) {
                 continue;
             }
@@ -487,13 +544,20 @@ mod tests {
 
     #[test]
     fn error_locations() {
-        let e = located("p.rego", "\n--> p.rego:3:7\n  |\n3 | x := \n  |       ^\nerror: expecting expression");
-        assert_eq!((e.line, e.col, e.message.as_str()), (3, 7, "expecting expression"));
+        let e = located(
+            "p.rego",
+            "\n--> p.rego:3:7\n  |\n3 | x := \n  |       ^\nerror: expecting expression",
+        );
+        assert_eq!(
+            (e.line, e.col, e.message.as_str()),
+            (3, 7, "expecting expression")
+        );
     }
 
     #[test]
     fn calls() {
-        let names = called_names("deny contains x if { x := sprintf(\"%v(\", [crypto.sha256(input.a)]) }");
+        let names =
+            called_names("deny contains x if { x := sprintf(\"%v(\", [crypto.sha256(input.a)]) }");
         assert!(names.contains("sprintf"));
         assert!(names.contains("crypto.sha256"));
     }

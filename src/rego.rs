@@ -57,7 +57,8 @@ impl RegoRules {
                     vec![source]
                 };
                 let query = |entry: &str| {
-                    declares_rule(&sources, package, entry).then(|| format!("data.{package}.{entry}"))
+                    declares_rule(&sources, package, entry)
+                        .then(|| format!("data.{package}.{entry}"))
                 };
                 queries.push((*rule, query("deny"), query("warn")));
             }
@@ -288,7 +289,9 @@ fn related(r: &Resource, resources: &[Resource], relations: &Relations) -> RValu
     }
     let group = group_of(r);
     let ns = r.namespace_or_default();
-    let labels = r.attributes.get_path(&["spec", "template", "metadata", "labels"]);
+    let labels = r
+        .attributes
+        .get_path(&["spec", "template", "metadata", "labels"]);
     let pdbs: Vec<usize> = relations
         .pdbs(group, ns)
         .into_iter()
@@ -300,14 +303,19 @@ fn related(r: &Resource, resources: &[Resource], relations: &Relations) -> RValu
     object(vec![
         ("hpas", addresses(resources, &relations.hpas_of(r))),
         ("pdbs", addresses(resources, &pdbs)),
-        ("network_policies", addresses(resources, &relations.network_policies(group, ns))),
+        (
+            "network_policies",
+            addresses(resources, &relations.network_policies(group, ns)),
+        ),
         ("quotas", addresses(resources, &relations.quotas(group, ns))),
         (
             "namespace",
             relations
                 .namespace(group, ns)
                 .or_else(|| relations.namespace(None, ns))
-                .map_or(RValue::Null, |i| RValue::from(resources[i].address.as_str())),
+                .map_or(RValue::Null, |i| {
+                    RValue::from(resources[i].address.as_str())
+                }),
         ),
     ])
 }
@@ -316,7 +324,9 @@ fn related(r: &Resource, resources: &[Resource], relations: &Relations) -> RValu
 pub fn inventory(resources: &[Resource], files: &[SourceFile]) -> RValue {
     let mut by_type: BTreeMap<RValue, Vec<RValue>> = BTreeMap::new();
     for r in resources {
-        let file = files.get(r.file as usize).map_or("", |f| f.display.as_str());
+        let file = files
+            .get(r.file as usize)
+            .map_or("", |f| f.display.as_str());
         by_type
             .entry(RValue::from(r.kind.as_ref()))
             .or_default()

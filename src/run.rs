@@ -7,9 +7,9 @@ use crate::cli::{
     Cli, ColorChoice, Command, FailOn, InspectArgs, ListFormat, PolicyArgs, PolicyCommand,
     PolicyTestArgs, RulesArgs, ScanArgs,
 };
-use crate::policy::{self, Policies};
 use crate::environment::Classifier;
 use crate::ingest::helm::{self, HelmOptions};
+use crate::policy::{self, Policies};
 use crate::report::{self, Format};
 use crate::rules::{self, Level, Rule, Settings};
 use crate::scan::{self, ScanError, ScanOptions};
@@ -123,6 +123,7 @@ fn run_scan(args: &ScanArgs) -> i32 {
         default_namespace: args.namespace.clone(),
         policies,
         policy_timeout: Some(Duration::from_secs(args.policy_timeout.max(1))),
+        max_file_size: args.max_file_size,
     };
     let mut scan = match scan::scan(opts) {
         Ok(s) => s,
@@ -133,6 +134,7 @@ fn run_scan(args: &ScanArgs) -> i32 {
     scan.findings
         .retain(|f| scan.rules.iter().any(|r| r.meta.id == f.rule_id));
     let to_file = args.output.is_some();
+    let report_started = Instant::now();
     let text = match args.format {
         Format::Sarif => report::sarif::render(&scan),
         Format::Json => report::json::render(&scan),
@@ -151,6 +153,23 @@ fn run_scan(args: &ScanArgs) -> i32 {
     };
     if let Err(e) = written {
         return usage_error(&e);
+    }
+    if args.stats {
+        let st = &scan.stats;
+        eprintln!(
+            "infra-lint: stats: walk {:.3}s, parse {:.3}s, evaluate {:.3}s, report {:.3}s, total {:.3}s; {} files found, {} scanned, {} resources, {} rule evaluations, {} findings; peak memory {}",
+            st.walk.as_secs_f64(),
+            st.parse.as_secs_f64(),
+            st.evaluate.as_secs_f64(),
+            report_started.elapsed().as_secs_f64(),
+            started.elapsed().as_secs_f64(),
+            st.files_found,
+            st.files_scanned,
+            st.resources,
+            st.rule_evaluations,
+            scan.findings.len(),
+            peak_memory().map_or_else(|| "unknown".to_string(), |kb| format!("{:.1} MB", kb as f64 / 1024.0)),
+        );
     }
     if args.format != Format::Human && !args.quiet {
         for n in &scan.notes {
@@ -256,7 +275,10 @@ fn inspect(args: &InspectArgs) -> i32 {
             let file = &scan.files[r.file as usize];
             let input = crate::rego::input(r, file, &scan.resources, &relations);
             let header = format!("# {}:{} {}", file.display, r.header().start.line, r.address);
-            (header, serde_json::to_value(&input).unwrap_or(serde_json::Value::Null))
+            (
+                header,
+                serde_json::to_value(&input).unwrap_or(serde_json::Value::Null),
+            )
         })
         .collect();
     let text = match args.format {
@@ -266,13 +288,21 @@ fn inspect(args: &InspectArgs) -> i32 {
         }
         ListFormat::Human => inputs
             .iter()
-            .map(|(h, v)| format!("{h}\n{}\n", serde_json::to_string_pretty(v).unwrap_or_default()))
+            .map(|(h, v)| {
+                format!(
+                    "{h}\n{}\n",
+                    serde_json::to_string_pretty(v).unwrap_or_default()
+                )
+            })
             .collect::<Vec<_>>()
             .join("\n"),
     };
     for f in scan.findings.iter().filter(|f| f.rule_id == "IL000") {
         let file = &scan.files[f.location.file as usize];
-        eprintln!("infra-lint: {}:{}: {}", file.display, f.location.span.start.line, f.message);
+        eprintln!(
+            "infra-lint: {}:{}: {}",
+            file.display, f.location.span.start.line, f.message
+        );
     }
     write_stdout(&text)
 }
@@ -295,11 +325,24 @@ fn policy_test(args: &PolicyTestArgs) -> i32 {
             out.push_str(&format!("     error: {}\n", e.trim()));
         }
     }
-    out.push_str(&format!("{} passed, {failed} failed\n", results.len() - failed));
+    out.push_str(&format!(
+        "{} passed, {failed} failed\n",
+        results.len() - failed
+    ));
     let code = write_stdout(&out);
     if failed > 0 || results.is_empty() {
         EXIT_FINDINGS
     } else {
         code
     }
+}
+
+/// Peak resident memory of this process in KiB (Linux `VmHWM`).
+fn peak_memory() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
 }

@@ -35,7 +35,12 @@ pub struct ScanOptions {
     pub policies: Policies,
     /// Time limit of one policy evaluation on one resource.
     pub policy_timeout: Option<Duration>,
+    /// Larger files are reported (IL002), not read.
+    pub max_file_size: u64,
 }
+
+/// Far above any real manifest or module file; guards against generated or hostile input.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 16 * 1024 * 1024;
 
 /// Generous: built-in policies take microseconds per resource.
 pub const DEFAULT_POLICY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -53,6 +58,7 @@ impl Default for ScanOptions {
             default_namespace: None,
             policies: Policies::default(),
             policy_timeout: Some(DEFAULT_POLICY_TIMEOUT),
+            max_file_size: DEFAULT_MAX_FILE_SIZE,
         }
     }
 }
@@ -65,6 +71,8 @@ pub struct Stats {
     pub walk: Duration,
     pub parse: Duration,
     pub evaluate: Duration,
+    /// (rule, resource) pairs evaluated.
+    pub rule_evaluations: usize,
 }
 
 pub struct Scan {
@@ -137,6 +145,8 @@ struct Loaded {
     in_chart: bool,
     /// The chart this stream was rendered from.
     rendered_from: Option<usize>,
+    /// Over `--max-file-size`: not read (`problem` says why).
+    too_large: bool,
 }
 
 pub fn scan(opts: ScanOptions) -> Result<Scan, ScanError> {
@@ -151,14 +161,13 @@ pub fn scan(opts: ScanOptions) -> Result<Scan, ScanError> {
 }
 
 fn scan_in_pool(opts: ScanOptions) -> Result<Scan, ScanError> {
-    let evaluator =
-        Evaluator::new(
-            opts.rules.clone(),
-            opts.settings.clone(),
-            &opts.policies,
-            opts.policy_timeout,
-        )
-        .map_err(ScanError::Setup)?;
+    let evaluator = Evaluator::new(
+        opts.rules.clone(),
+        opts.settings.clone(),
+        &opts.policies,
+        opts.policy_timeout,
+    )
+    .map_err(ScanError::Setup)?;
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let root = scan_root(&opts.paths, &cwd);
     let mut stats = Stats::default();
@@ -197,6 +206,25 @@ fn scan_in_pool(opts: ScanOptions) -> Result<Scan, ScanError> {
         .par_iter()
         .filter(|c| c.class == FileClass::Yaml)
         .map(|c| {
+            let size = std::fs::metadata(&c.path).map_or(0, |m| m.len());
+            if size > opts.max_file_size {
+                let mut file = SourceFile::new(Some(c.path.clone()), c.display.clone(), String::new());
+                file.class_path = Some(c.class_path.clone());
+                return Ok(Loaded {
+                    file,
+                    class: c.class,
+                    problem: Some((
+                        0,
+                        format!(
+                            "{} is {size} bytes, over the --max-file-size limit of {} bytes: not scanned",
+                            c.display, opts.max_file_size
+                        ),
+                    )),
+                    in_chart: false,
+                    rendered_from: None,
+                    too_large: true,
+                });
+            }
             let bytes =
                 std::fs::read(&c.path).map_err(|e| format!("{}: cannot read: {e}", c.display))?;
             let (text, problem) = decode(bytes);
@@ -210,6 +238,7 @@ fn scan_in_pool(opts: ScanOptions) -> Result<Scan, ScanError> {
                     .iter()
                     .any(|ch| helm::within(&c.display, &ch.display)),
                 rendered_from: None,
+                too_large: false,
             })
         })
         .collect();
@@ -232,6 +261,7 @@ fn scan_in_pool(opts: ScanOptions) -> Result<Scan, ScanError> {
                     problem,
                     in_chart: false,
                     rendered_from: None,
+                    too_large: false,
                 });
             }
             Err(e) => unreadable.push(format!("{}: cannot read: {e}", opts.stdin_name)),
@@ -263,6 +293,7 @@ fn scan_in_pool(opts: ScanOptions) -> Result<Scan, ScanError> {
                     problem: None,
                     in_chart: true,
                     rendered_from: None,
+                    too_large: false,
                 });
             }
         }
@@ -280,6 +311,7 @@ fn scan_in_pool(opts: ScanOptions) -> Result<Scan, ScanError> {
                     problem: None,
                     in_chart: false,
                     rendered_from: Some(rendering.chart),
+                    too_large: false,
                 });
             }
             Err(e) => chart_failures.push((rendering.chart, rendering.display, e)),
@@ -342,7 +374,8 @@ fn scan_in_pool(opts: ScanOptions) -> Result<Scan, ScanError> {
     stats.resources = resources.len();
 
     let t = Instant::now();
-    let (rule_findings, errors) = evaluator.run(&resources, &files);
+    let (rule_findings, errors, evaluations) = evaluator.run(&resources, &files);
+    stats.rule_evaluations = evaluations;
     found.extend(rule_findings);
     for e in errors {
         notes.push(format!(
@@ -368,9 +401,38 @@ fn scan_in_pool(opts: ScanOptions) -> Result<Scan, ScanError> {
 
 fn ingest(l: &Loaded, id: FileId, classifier: &Classifier) -> (Vec<Resource>, Option<Finding>) {
     if let Some((offset, message)) = &l.problem {
+        if l.too_large {
+            let f = scanner_finding(&rules::FILE_TOO_LARGE, id, Pos::new(1, 1), message.clone());
+            return (Vec::new(), Some(f));
+        }
         let pos = l.file.pos_of_offset(*offset);
         return (Vec::new(), Some(parse_error(id, pos, message.clone())));
     }
+    // A bug on one file must not hide the findings of the others.
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        ingest_file(l, id, classifier)
+    })) {
+        Ok(result) => result,
+        Err(payload) => (
+            Vec::new(),
+            Some(scanner_finding(
+                &rules::INTERNAL_ERROR,
+                id,
+                Pos::new(1, 1),
+                format!(
+                    "internal error while reading this file: {}",
+                    panic_message(&*payload)
+                ),
+            )),
+        ),
+    }
+}
+
+fn ingest_file(
+    l: &Loaded,
+    id: FileId,
+    classifier: &Classifier,
+) -> (Vec<Resource>, Option<Finding>) {
     match l.class {
         FileClass::Yaml => match kubernetes::ingest(&l.file, id, classifier) {
             Outcome::Resources(r) => (r, None),
@@ -383,13 +445,23 @@ fn ingest(l: &Loaded, id: FileId, classifier: &Classifier) -> (Vec<Resource>, Op
 
 /// An IL001 finding: a chart directory that could not be rendered.
 fn chart_not_rendered(file: FileId, chart: &str, rendering: &str, error: &str) -> Finding {
+    scanner_finding(
+        &rules::CHART_NOT_RENDERED,
+        file,
+        Pos::new(1, 1),
+        format!("chart {chart} was not scanned: rendering {rendering} failed: {error}"),
+    )
+}
+
+/// A file-level finding of one of the scanner's own rules (IL…).
+pub fn scanner_finding(rule: &'static Rule, file: FileId, pos: Pos, message: String) -> Finding {
     Finding {
-        rule_id: rules::CHART_NOT_RENDERED.meta.id,
-        level: rules::CHART_NOT_RENDERED.meta.level,
-        message: format!("chart {chart} was not scanned: rendering {rendering} failed: {error}"),
+        rule_id: rule.meta.id,
+        level: rule.meta.level,
+        message,
         location: Location {
             file,
-            span: Span::point(Pos::new(1, 1)),
+            span: Span::point(pos),
         },
         resource: None,
         path: AttrPath::root(),
@@ -400,17 +472,19 @@ fn chart_not_rendered(file: FileId, chart: &str, rendering: &str, error: &str) -
 
 /// An IL000 finding at `pos`.
 pub fn parse_error(file: FileId, pos: Pos, message: String) -> Finding {
-    Finding {
-        rule_id: rules::PARSE_ERROR.meta.id,
-        level: rules::PARSE_ERROR.meta.level,
-        message: format!("cannot parse: {message}"),
-        location: Location {
-            file,
-            span: Span::point(pos),
-        },
-        resource: None,
-        path: AttrPath::root(),
-        related: Vec::new(),
-        template: None,
-    }
+    scanner_finding(
+        &rules::PARSE_ERROR,
+        file,
+        pos,
+        format!("cannot parse: {message}"),
+    )
+}
+
+/// The text of a caught panic.
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_string())
 }

@@ -42,7 +42,15 @@ pub enum Outcome {
 /// template even when it happens to parse as YAML (`image: "{{ .Values.x }}"`).
 /// Bare `{{ $labels.x }}` (Prometheus rules in ConfigMaps) does not count.
 fn is_helm_template(text: &str) -> bool {
-    const MARKERS: &[&str] = &[".Values.", ".Release.", ".Chart.", "include \"", "template \"", "toYaml", ".Capabilities."];
+    const MARKERS: &[&str] = &[
+        ".Values.",
+        ".Release.",
+        ".Chart.",
+        "include \"",
+        "template \"",
+        "toYaml",
+        ".Capabilities.",
+    ];
     text.contains("{{") && MARKERS.iter().any(|m| text.contains(m))
 }
 

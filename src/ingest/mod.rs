@@ -2,4 +2,5 @@
 
 pub mod helm;
 pub mod kubernetes;
+pub mod terraform;
 pub mod yaml;

@@ -76,7 +76,9 @@ impl Relations {
                 "NetworkPolicy" => rel.network_policies.entry(key).or_default().push(i),
                 "ResourceQuota" => rel.quotas.entry(key).or_default().push(i),
                 "Namespace" => {
-                    rel.namespaces.entry((group, r.name.to_string())).or_insert(i);
+                    rel.namespaces
+                        .entry((group, r.name.to_string()))
+                        .or_insert(i);
                 }
                 _ => {}
             }
@@ -95,8 +97,7 @@ impl Relations {
     }
 
     fn strict<'a>(map: &'a BTreeMap<NsKey, Vec<Idx>>, group: Group, ns: &str) -> &'a [Idx] {
-        map.get(&(group, ns.to_string()))
-            .map_or(&[], Vec::as_slice)
+        map.get(&(group, ns.to_string())).map_or(&[], Vec::as_slice)
     }
 
     /// HPAs that scale `r`.

@@ -144,7 +144,11 @@ fn plural(n: usize) -> &'static str {
 
 /// Policy load errors as code frames (the policy files are read again).
 pub fn policy_errors(errors: &[crate::policy::PolicyError], color: bool) -> String {
-    let mut buffer = if color { Buffer::ansi() } else { Buffer::no_color() };
+    let mut buffer = if color {
+        Buffer::ansi()
+    } else {
+        Buffer::no_color()
+    };
     let config = term::Config::default();
     for e in errors {
         let text = std::fs::read_to_string(&e.file).unwrap_or_default();

@@ -211,9 +211,52 @@ pub static CHART_NOT_RENDERED: Rule = Rule {
     check: Check::Builtin,
 };
 
+/// IL002: a file over `--max-file-size`, not read.
+pub static FILE_TOO_LARGE: Rule = Rule {
+    meta: RuleMeta {
+        id: "IL002",
+        slug: "file-too-large",
+        title: "File is larger than the scan limit",
+        level: Level::Warning,
+        security_severity: "3.0",
+        scope: Scope::All,
+        guide: "infra-lint",
+        tags: &["infra-lint"],
+        rationale: "Files over `--max-file-size` are not read, so nothing in them was checked. The limit protects CI from generated or hostile inputs.",
+        help: "Raise `--max-file-size` if the file is a legitimate manifest, or exclude it.\n\n**Bad**\n\n```text\nwarning[IL002]: huge.yaml is 80 MiB, over the 16 MiB limit\n```\n\n**Good**\n\n```sh\ninfra-lint . --max-file-size 104857600\n```",
+        settings: &[],
+        applies: Applies::Nothing,
+    },
+    check: Check::Builtin,
+};
+
+/// IL999: the scanner failed on this input (a bug); the rest of the scan went on.
+pub static INTERNAL_ERROR: Rule = Rule {
+    meta: RuleMeta {
+        id: "IL999",
+        slug: "internal-error",
+        title: "infra-lint failed on this input",
+        level: Level::Error,
+        security_severity: "5.0",
+        scope: Scope::All,
+        guide: "infra-lint",
+        tags: &["infra-lint"],
+        rationale: "An internal error stopped infra-lint from checking this file or resource; the other files were scanned. It is a bug in infra-lint: please report it with the file.",
+        help: "Report the message and the input to the infra-lint maintainers.\n\n**Bad**\n\n```text\nerror[IL999]: internal error while reading this file\n```\n\n**Good**\n\n```text\n(no internal errors)\n```",
+        settings: &[],
+        applies: Applies::Nothing,
+    },
+    check: Check::Builtin,
+};
+
 /// Every built-in rule, in id order.
 pub fn builtin() -> Vec<&'static Rule> {
-    let mut rules: Vec<&'static Rule> = vec![&PARSE_ERROR, &CHART_NOT_RENDERED];
+    let mut rules: Vec<&'static Rule> = vec![
+        &PARSE_ERROR,
+        &CHART_NOT_RENDERED,
+        &FILE_TOO_LARGE,
+        &INTERNAL_ERROR,
+    ];
     rules.extend(kubernetes::RULES.iter().copied());
     rules.sort_by_key(|r| r.meta.id);
     rules

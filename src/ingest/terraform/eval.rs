@@ -10,7 +10,6 @@
 
 use std::cell::Cell;
 use std::collections::BTreeMap;
-use std::rc::Rc;
 
 use super::functions;
 use super::ir::{BinOp, Expr, ExprKind, ForExpr, ObjKey, Op, Part, UnOp};
@@ -141,7 +140,12 @@ impl<'a> Eval<'a> {
                             V::Null => return err("object key is null"),
                             k => match to_string(&k) {
                                 Some(s) => s.to_string(),
-                                None => return err(format!("object key must be a string, not {}", k.type_name())),
+                                None => {
+                                    return err(format!(
+                                        "object key must be a string, not {}",
+                                        k.type_name()
+                                    ))
+                                }
                             },
                         },
                     };
@@ -166,11 +170,17 @@ impl<'a> Eval<'a> {
                     (_, V::Unknown(_)) => Ok(v),
                     (UnOp::Neg, _) => match to_number(&v) {
                         Some(n) => Ok(V::Num(-n)),
-                        None => err(format!("unsuitable value for unary operator: {}", v.type_name())),
+                        None => err(format!(
+                            "unsuitable value for unary operator: {}",
+                            v.type_name()
+                        )),
                     },
                     (UnOp::Not, _) => match to_bool(&v) {
                         Some(b) => Ok(V::Bool(!b)),
-                        None => err(format!("unsuitable value for unary operator: {}", v.type_name())),
+                        None => err(format!(
+                            "unsuitable value for unary operator: {}",
+                            v.type_name()
+                        )),
                     },
                 }
             }
@@ -251,7 +261,13 @@ impl<'a> Eval<'a> {
         }
     }
 
-    fn render(&self, parts: &[Part], env: Env, out: &mut String, unknowns: &mut Vec<V>) -> Result<(), EvalError> {
+    fn render(
+        &self,
+        parts: &[Part],
+        env: Env,
+        out: &mut String,
+        unknowns: &mut Vec<V>,
+    ) -> Result<(), EvalError> {
         for p in parts {
             if out.len() > MAX_STRING {
                 return err("template result is too long");
@@ -263,7 +279,12 @@ impl<'a> Eval<'a> {
                     V::Null => return err("the template interpolation value is null"),
                     v => match to_string(&v) {
                         Some(s) => out.push_str(&s),
-                        None => return err(format!("cannot include a {} in a string template", v.type_name())),
+                        None => {
+                            return err(format!(
+                                "cannot include a {} in a string template",
+                                v.type_name()
+                            ))
+                        }
                     },
                 },
                 Part::If { cond, then, els } => match self.eval(cond, env)? {
@@ -274,7 +295,12 @@ impl<'a> Eval<'a> {
                         None => return err("template condition must be a bool"),
                     },
                 },
-                Part::For { key, value, coll, body } => {
+                Part::For {
+                    key,
+                    value,
+                    coll,
+                    body,
+                } => {
                     let c = self.eval(coll, env)?;
                     if c.is_unknown() {
                         unknowns.push(c);
@@ -418,7 +444,9 @@ impl<'a> Eval<'a> {
                         Err(e) => last = Some(e),
                     }
                 }
-                return Err(last.unwrap_or_else(|| EvalError::new("try needs at least one argument")));
+                return Err(
+                    last.unwrap_or_else(|| EvalError::new("try needs at least one argument"))
+                );
             }
             "can" => {
                 let [a] = args else {
@@ -471,7 +499,10 @@ pub fn iterate(c: &V) -> Result<Vec<(V, V)>, EvalError> {
             .map(|(i, v)| (V::Num(i as f64), v.clone()))
             .collect()),
         V::Set(items) => Ok(items.iter().map(|v| (v.clone(), v.clone())).collect()),
-        V::Map(m) => Ok(m.iter().map(|(k, v)| (V::str(k.as_str()), v.clone())).collect()),
+        V::Map(m) => Ok(m
+            .iter()
+            .map(|(k, v)| (V::str(k.as_str()), v.clone()))
+            .collect()),
         V::Null => err("cannot iterate over a null value"),
         other => err(format!("cannot iterate over a {}", other.type_name())),
     }
@@ -481,11 +512,18 @@ pub fn get_attr(v: &V, name: &str) -> R {
     match v {
         V::Map(m) => match m.get(name) {
             Some(x) => Ok(x.clone()),
-            None => err(format!("this object does not have an attribute named {name:?}")),
+            None => err(format!(
+                "this object does not have an attribute named {name:?}"
+            )),
         },
         V::Unknown(_) => Ok(v.clone()),
-        V::Null => err(format!("attempt to get attribute {name:?} from a null value")),
-        other => err(format!("cannot access attributes on a {}", other.type_name())),
+        V::Null => err(format!(
+            "attempt to get attribute {name:?} from a null value"
+        )),
+        other => err(format!(
+            "cannot access attributes on a {}",
+            other.type_name()
+        )),
     }
 }
 
@@ -499,7 +537,11 @@ pub fn index(v: &V, k: &V) -> R {
                 return err("a list index must be a number");
             };
             if n.fract() != 0.0 || n < 0.0 || n >= items.len() as f64 {
-                return err(format!("the index {} is out of range for a list of {}", value::fmt_num(n), items.len()));
+                return err(format!(
+                    "the index {} is out of range for a list of {}",
+                    value::fmt_num(n),
+                    items.len()
+                ));
             }
             Ok(items[n as usize].clone())
         }
@@ -509,7 +551,9 @@ pub fn index(v: &V, k: &V) -> R {
             };
             match m.get(&*key) {
                 Some(x) => Ok(x.clone()),
-                None => err(format!("the given key {key:?} does not identify an element of this map")),
+                None => err(format!(
+                    "the given key {key:?} does not identify an element of this map"
+                )),
             }
         }
         (V::Set(_), _) => err("elements of a set cannot be accessed by index"),
@@ -531,8 +575,16 @@ fn binary(op: BinOp, l: &V, r: &V) -> R {
             if l.is_null() || r.is_null() {
                 return err("argument must not be null");
             }
-            let lb = if l.is_unknown() { None } else { Some(bool_arg(l)?) };
-            let rb = if r.is_unknown() { None } else { Some(bool_arg(r)?) };
+            let lb = if l.is_unknown() {
+                None
+            } else {
+                Some(bool_arg(l)?)
+            };
+            let rb = if r.is_unknown() {
+                None
+            } else {
+                Some(bool_arg(r)?)
+            };
             Ok(match (op, lb, rb) {
                 (BinOp::And, Some(false), _) | (BinOp::And, _, Some(false)) => V::Bool(false),
                 (BinOp::Or, Some(true), _) | (BinOp::Or, _, Some(true)) => V::Bool(true),
@@ -546,7 +598,10 @@ fn binary(op: BinOp, l: &V, r: &V) -> R {
             }
             let (Some(a), Some(b)) = (to_number(l), to_number(r)) else {
                 let bad = if to_number(l).is_none() { l } else { r };
-                return err(format!("unsuitable value for an arithmetic operator: a number is required, not {}", bad.type_name()));
+                return err(format!(
+                    "unsuitable value for an arithmetic operator: a number is required, not {}",
+                    bad.type_name()
+                ));
             };
             let n = match op {
                 BinOp::Add => a + b,
@@ -587,9 +642,6 @@ pub fn eval_constant(text: &str) -> R {
     ev.eval(&expr, None)
 }
 
-/// Keep `Rc` in the public surface documented: values of one module stay on one thread.
-pub type Shared<T> = Rc<T>;
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -613,7 +665,10 @@ mod tests {
 
     #[test]
     fn heredocs() {
-        assert_eq!(json("<<EOT\nhello ${\"x\"}\n  there\nEOT\n"), "\"hello x\\n  there\\n\"");
+        assert_eq!(
+            json("<<EOT\nhello ${\"x\"}\n  there\nEOT\n"),
+            "\"hello x\\n  there\\n\""
+        );
         assert_eq!(json("<<-EOT\n    a\n      b\n    EOT\n"), "\"a\\n  b\\n\"");
     }
 

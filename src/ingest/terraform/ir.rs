@@ -64,7 +64,9 @@ pub enum Op {
     Attr(String),
     Index(Expr),
     /// `.*` (attribute-only) or `[*]` (full).
-    Splat { full: bool },
+    Splat {
+        full: bool,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]

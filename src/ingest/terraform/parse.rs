@@ -6,14 +6,14 @@
 
 use std::ops::Range;
 
-use hcl_edit::expr::{
-    BinaryOperator, Expression, ObjectKey, TraversalOperator, UnaryOperator,
-};
+use hcl_edit::expr::{BinaryOperator, Expression, ObjectKey, TraversalOperator, UnaryOperator};
 use hcl_edit::structure::{self, BlockLabel, Structure};
 use hcl_edit::template::{Directive, Element, Strip, Template};
 use hcl_edit::Span as _;
 
-use super::ir::{Attr, BinOp, Block, Body, Expr, ExprKind, ForExpr, ObjItem, ObjKey, Op, Part, UnOp};
+use super::ir::{
+    Attr, BinOp, Block, Body, Expr, ExprKind, ForExpr, ObjItem, ObjKey, Op, Part, UnOp,
+};
 use crate::source::{Pos, SourceFile, Span};
 
 /// A syntax error: where and what.

@@ -228,8 +228,7 @@ pub fn equal(a: &V, b: &V) -> bool {
         }
         (V::Map(x), V::Map(y)) => {
             x.len() == y.len()
-                && x
-                    .iter()
+                && x.iter()
                     .zip(y.iter())
                     .all(|((kp, p), (kq, q))| kp == kq && equal(p, q))
         }
@@ -291,9 +290,12 @@ pub fn unify_primitives(items: &[V]) -> Vec<V> {
         .map(V::type_name);
     let first = kinds.next();
     let mixed = kinds.any(|k| Some(k) != first);
-    let all_primitive = items
-        .iter()
-        .all(|v| matches!(v, V::Null | V::Unknown(_) | V::Bool(_) | V::Num(_) | V::Str(_)));
+    let all_primitive = items.iter().all(|v| {
+        matches!(
+            v,
+            V::Null | V::Unknown(_) | V::Bool(_) | V::Num(_) | V::Str(_)
+        )
+    });
     if !mixed || !all_primitive {
         return items.to_vec();
     }
@@ -374,11 +376,9 @@ pub fn from_json(j: &serde_json::Value) -> V {
         serde_json::Value::Number(n) => V::Num(n.as_f64().unwrap_or(f64::NAN)),
         serde_json::Value::String(s) => V::str(s.as_str()),
         serde_json::Value::Array(items) => V::list(items.iter().map(from_json).collect()),
-        serde_json::Value::Object(m) => V::map(
-            m.iter()
-                .map(|(k, v)| (k.clone(), from_json(v)))
-                .collect(),
-        ),
+        serde_json::Value::Object(m) => {
+            V::map(m.iter().map(|(k, v)| (k.clone(), from_json(v))).collect())
+        }
     }
 }
 

@@ -57,11 +57,14 @@ fn check(_: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
                 .any(is_all_keyword)
         });
         if !drops_all {
-            out.push(Hit::new(caps_path.join(["drop"]), format!(
+            out.push(Hit::new(
+                caps_path.join(["drop"]),
+                format!(
                     "{} of {} does not drop ALL capabilities",
                     c.describe(),
                     r.address
-                )));
+                ),
+            ));
         }
         let added = caps
             .and_then(|n| n.get("add"))
@@ -70,11 +73,14 @@ fn check(_: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
         for (i, cap) in added.iter().enumerate() {
             let Some(name) = cap.as_str() else { continue };
             if DANGEROUS.contains(&normalized(name).as_str()) {
-                out.push(Hit::new(caps_path.join([Seg::from("add"), Seg::Index(i)]), format!(
+                out.push(Hit::new(
+                    caps_path.join([Seg::from("add"), Seg::Index(i)]),
+                    format!(
                         "{} of {} adds the dangerous capability {name}",
                         c.describe(),
                         r.address
-                    )));
+                    ),
+                ));
             }
         }
     });

@@ -53,11 +53,14 @@ fn check(ctx: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
             }
             (Some(_), None) => return,
         };
-        out.push(Hit::new(c.path.join(["image"]), format!(
+        out.push(Hit::new(
+            c.path.join(["image"]),
+            format!(
                 "image \"{image}\" of {} in {} {problem}",
                 c.describe(),
                 r.address
-            )));
+            ),
+        ));
     });
 }
 

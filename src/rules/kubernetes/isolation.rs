@@ -147,9 +147,8 @@ fn denies(policy: &Node, direction: &str) -> bool {
         .unwrap_or_default()
         .iter()
         .any(|rule| {
-            rule.get(peers).is_none_or(|p| {
-                p.is_empty_collection() || p.items().iter().any(peer_is_everyone)
-            })
+            rule.get(peers)
+                .is_none_or(|p| p.is_empty_collection() || p.items().iter().any(peer_is_everyone))
         });
     covered && !allows_all
 }

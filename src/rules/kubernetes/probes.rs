@@ -62,6 +62,9 @@ fn require_probe(r: &Resource, probe: &str, out: &mut Vec<Hit>) {
         if c.node.get(probe).is_some_and(|p| !p.is_empty_collection()) {
             return;
         }
-        out.push(Hit::new(c.path.join([probe]), format!("{} of {} has no {probe}", c.describe(), r.address)));
+        out.push(Hit::new(
+            c.path.join([probe]),
+            format!("{} of {} has no {probe}", c.describe(), r.address),
+        ));
     });
 }

@@ -26,11 +26,14 @@ fn check(_: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
     each_container(r, |pod, c| {
         if let Some((user, path)) = pod.effective_security(c, "runAsUser") {
             if user.as_i64() == Some(0) {
-                out.push(Hit::new(path, format!(
+                out.push(Hit::new(
+                    path,
+                    format!(
                         "{} of {} runs as root (runAsUser: 0)",
                         c.describe(),
                         r.address
-                    )));
+                    ),
+                ));
                 return;
             }
         }
