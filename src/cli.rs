@@ -30,6 +30,8 @@ pub enum Command {
     /// Work with Rego policies.
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// Record the current findings into a baseline file (`-o FILE`), for `--baseline`.
+    Baseline(ScanArgs),
 }
 
 #[derive(Args, Debug)]
@@ -89,7 +91,8 @@ pub enum ListFormat {
     Json,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum FailOn {
     Error,
     Warning,
@@ -122,9 +125,26 @@ pub struct ScanArgs {
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
-    /// Exit 1 when an unsuppressed finding is at or above this level.
-    #[arg(long, value_enum, default_value_t = FailOn::Warning)]
-    pub fail_on: FailOn,
+    /// Exit 1 when an unsuppressed finding is at or above this level [default: warning,
+    /// or the configuration's `fail_on`].
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
+
+    /// Configuration file (default: the nearest .infra-lint.yaml above the scanned path).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Report and fail only on findings not recorded in this baseline file.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Report `infra-lint:ignore` comments and annotations that matched no finding (IL004).
+    #[arg(long)]
+    pub report_unused_ignores: bool,
+
+    /// SARIF `automationDetails.id` category (`infra-lint/NAME/`), for several uploads per commit.
+    #[arg(long, value_name = "NAME")]
+    pub sarif_category: Option<String>,
 
     /// Treat every resource as this environment (overrides classification).
     #[arg(long, value_enum)]

@@ -40,8 +40,10 @@ pub fn from_path(display: &str) -> Option<Environment> {
 pub struct Classifier {
     /// `--env`: overrides everything.
     pub forced: Option<Environment>,
-    /// Configuration globs, in order (first match wins).
+    /// Configuration globs, in order (first match wins), relative to `base`.
     pub globs: Vec<(globset::GlobMatcher, Environment)>,
+    /// The configuration file's folder (globs are relative to it).
+    pub base: Option<std::path::PathBuf>,
 }
 
 impl Classifier {
@@ -50,8 +52,15 @@ impl Classifier {
         if let Some(env) = self.forced {
             return (env, EnvSource::Cli);
         }
-        if let Some((_, env)) = self.globs.iter().find(|(g, _)| g.is_match(display)) {
-            return (*env, EnvSource::Config);
+        if !self.globs.is_empty() {
+            let relative = self.base.as_ref().and_then(|base| {
+                let cwd = std::env::current_dir().ok()?;
+                crate::discover::relative(&cwd.join(display), base)
+            });
+            let path = relative.as_deref().unwrap_or(display);
+            if let Some((_, env)) = self.globs.iter().find(|(g, _)| g.is_match(path)) {
+                return (*env, EnvSource::Config);
+            }
         }
         if let Some(env) = from_path(display) {
             return (env, EnvSource::Path);

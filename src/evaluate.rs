@@ -1,5 +1,6 @@
 //! Running the active rules over the model, in parallel.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use anyhow::Result;
@@ -27,6 +28,8 @@ pub struct Evaluator {
     settings: Settings,
     /// Whether policies read `data.infralint.inventory` (built only then).
     inventory: bool,
+    /// Levels the configuration sets per rule id.
+    levels: BTreeMap<String, Level>,
 }
 
 /// A rule that failed to evaluate on a resource (a policy error, not a finding).
@@ -39,10 +42,10 @@ pub struct EvalError {
 
 /// The level of a rule's findings on a resource of `env`, or `None` when the
 /// rule does not apply there (prod-only rules on development resources).
-pub fn level_for(rule: &Rule, env: Environment) -> Option<Level> {
+pub fn level_for(rule: &Rule, env: Environment, base: Level) -> Option<Level> {
     match (rule.meta.scope, env) {
-        (Scope::All, _) | (Scope::Prod, Environment::Production) => Some(rule.meta.level),
-        (Scope::Prod, Environment::Staging) => Some(rule.meta.level.lowered()),
+        (Scope::All, _) | (Scope::Prod, Environment::Production) => Some(base),
+        (Scope::Prod, Environment::Staging) => Some(base.lowered()),
         (Scope::Prod, Environment::Development) => None,
     }
 }
@@ -53,6 +56,7 @@ impl Evaluator {
         settings: Settings,
         policies: &Policies,
         timeout: Option<Duration>,
+        levels: BTreeMap<String, Level>,
     ) -> Result<Self> {
         let rego = RegoRules::new(&rules, &policies.files, timeout)?;
         let inventory = policies.uses_inventory();
@@ -61,6 +65,7 @@ impl Evaluator {
             rego,
             settings,
             inventory,
+            levels,
         })
     }
 
@@ -143,7 +148,9 @@ impl Evaluator {
         let mut rego_wanted = Vec::new();
         let mut evaluated = 0;
         for rule in &self.rules {
-            if !rule.meta.applies.matches(r) || level_for(rule, r.environment).is_none() {
+            if !rule.meta.applies.matches(r)
+                || level_for(rule, r.environment, rule.meta.level).is_none()
+            {
                 continue;
             }
             evaluated += 1;
@@ -157,7 +164,10 @@ impl Evaluator {
                     };
                     let mut hits = Vec::new();
                     check(&ctx, r, &mut hits);
-                    findings.extend(hits.into_iter().map(|h| finding(rule, r, h, model.files)));
+                    findings.extend(
+                        hits.into_iter()
+                            .map(|h| self.finding(rule, r, h, model.files)),
+                    );
                 }
                 Check::Rego { .. } => rego_wanted.push(*rule),
                 Check::Builtin => {}
@@ -172,9 +182,10 @@ impl Evaluator {
         let input = rego::input(r, file, model.resources, model.relations);
         for (rule, result) in engine.eval(input, &rego_wanted) {
             match result {
-                Ok(hits) => {
-                    findings.extend(hits.into_iter().map(|h| finding(rule, r, h, model.files)))
-                }
+                Ok(hits) => findings.extend(
+                    hits.into_iter()
+                        .map(|h| self.finding(rule, r, h, model.files)),
+                ),
                 Err(e) => errors.push(EvalError {
                     rule: rule.meta.id,
                     address: r.address.clone(),
@@ -186,7 +197,31 @@ impl Evaluator {
     }
 }
 
-fn finding(rule: &'static Rule, r: &Resource, hit: Hit, files: &[SourceFile]) -> Finding {
+impl Evaluator {
+    fn finding(
+        &self,
+        rule: &'static Rule,
+        r: &Resource,
+        hit: Hit,
+        files: &[SourceFile],
+    ) -> Finding {
+        let base = self
+            .levels
+            .get(rule.meta.id)
+            .copied()
+            .unwrap_or(rule.meta.level);
+        let level = level_for(rule, r.environment, base).unwrap_or(base);
+        finding(rule, r, hit, files, level)
+    }
+}
+
+fn finding(
+    rule: &'static Rule,
+    r: &Resource,
+    hit: Hit,
+    files: &[SourceFile],
+    level: Level,
+) -> Finding {
     let template = r.helm.as_ref().map(|h| TemplateRef {
         source: h.source.clone(),
         location: h.template.map(|t| Location {
@@ -196,10 +231,7 @@ fn finding(rule: &'static Rule, r: &Resource, hit: Hit, files: &[SourceFile]) ->
     });
     Finding {
         rule_id: rule.meta.id,
-        level: {
-            let level = level_for(rule, r.environment).unwrap_or(rule.meta.level);
-            hit.level.map_or(level, |l| l.min(level))
-        },
+        level: hit.level.map_or(level, |l| l.min(level)),
         message: hit.message,
         location: Location {
             file: r.file,
@@ -209,6 +241,7 @@ fn finding(rule: &'static Rule, r: &Resource, hit: Hit, files: &[SourceFile]) ->
         path: hit.path,
         related: hit.related,
         template,
+        suppression: None,
     }
 }
 

@@ -3,6 +3,7 @@
 use crate::model::AttrPath;
 use crate::rules::Level;
 use crate::source::{Location, SourceFile};
+use crate::suppress::Suppression;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Related {
@@ -23,6 +24,8 @@ pub struct Finding {
     pub related: Vec<Related>,
     /// For Helm-rendered objects: the chart template that produced it.
     pub template: Option<TemplateRef>,
+    /// Set when an inline directive, an annotation or a baseline suppresses it.
+    pub suppression: Option<Suppression>,
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -3,6 +3,7 @@
 //! discover → ingest → model → evaluate → findings → report (see DESIGN in README).
 
 pub mod cli;
+pub mod config;
 pub mod discover;
 pub mod environment;
 pub mod evaluate;
@@ -16,3 +17,4 @@ pub mod rules;
 pub mod run;
 pub mod scan;
 pub mod source;
+pub mod suppress;

@@ -6,8 +6,11 @@
 //! and `deny` (and `warn`) sets of `{"msg": …, "path": [...]}` or strings.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
+use regorus::utils::limits::ExecutionTimerConfig;
 use regorus::{Engine, Value as RValue};
 
 use crate::rules::{self, Applies, Check, Level, Rule, RuleMeta, Scope};
@@ -135,12 +138,84 @@ fn parse_file(display: &str, source: &str, force_v0: bool) -> Result<bool, Polic
     }
     match attempt(false) {
         Ok(()) => Ok(false),
+        // A file using v1 keywords it does not import is not v0: the v0
+        // parser would only print "will be treated as identifier" warnings
+        // on stderr before failing.
+        Err(v1) if uses_unimported_keywords(source) => Err(located(display, &v1)),
         Err(v1) => match attempt(true) {
             Ok(()) => Ok(true),
             // Report the v1 error: it is the syntax we document.
             Err(_) => Err(located(display, &v1)),
         },
     }
+}
+
+/// `source` without comments and string literals (crudely: quotes, escapes
+/// and raw strings), as words.
+fn code_words(source: &str) -> Vec<(String, char)> {
+    let mut words = Vec::new();
+    for line in source.lines() {
+        let mut code = String::new();
+        let mut chars = line.chars();
+        let mut quote: Option<char> = None;
+        while let Some(c) = chars.next() {
+            match (quote, c) {
+                (Some('"'), '\\') => {
+                    chars.next();
+                }
+                (Some(q), c) if c == q => {
+                    quote = None;
+                    code.push(' ');
+                }
+                (Some(_), _) => {}
+                (None, '"' | '`') => quote = Some(c),
+                (None, '#') => break,
+                (None, c) => code.push(c),
+            }
+        }
+        let chars: Vec<char> = code.chars().collect();
+        let mut i = 0;
+        while i < chars.len() {
+            if chars[i].is_ascii_alphanumeric() || chars[i] == '_' || chars[i] == '.' {
+                let start = i;
+                while i < chars.len()
+                    && (chars[i].is_ascii_alphanumeric() || chars[i] == '_' || chars[i] == '.')
+                {
+                    i += 1;
+                }
+                let next = chars[i..]
+                    .iter()
+                    .copied()
+                    .find(|c| !c.is_whitespace())
+                    .unwrap_or('\n');
+                words.push((chars[start..i].iter().collect(), next));
+            } else {
+                i += 1;
+            }
+        }
+    }
+    words
+}
+
+/// Whether `source` uses `if`, `contains`, `in` or `every` as keywords
+/// without importing them (`import rego.v1`, `import future.keywords…`).
+fn uses_unimported_keywords(source: &str) -> bool {
+    let words = code_words(source);
+    let imported = |kw: &str| {
+        words.windows(2).any(|w| {
+            w[0].0 == "import"
+                && (w[1].0 == "rego.v1"
+                    || w[1].0 == "future.keywords"
+                    || w[1].0 == format!("future.keywords.{kw}"))
+        })
+    };
+    ["if", "contains", "in", "every"].into_iter().any(|kw| {
+        !imported(kw)
+            && words
+                .iter()
+                // `contains(s, x)` is also a builtin function.
+                .any(|(w, next)| w == kw && !(kw == "contains" && *next == '('))
+    })
 }
 
 /// An engine with every file added with its own syntax.
@@ -196,6 +271,27 @@ fn display_path(path: &Path) -> String {
     crate::discover::relative(&cwd.join(path), &cwd).unwrap_or_else(|| path.display().to_string())
 }
 
+/// How long the load-time evaluation of an entry point on empty input may take.
+const LOAD_TIME_LIMIT: Duration = Duration::from_secs(1);
+
+/// How long one `test_*` rule may take.
+const TEST_TIME_LIMIT: Duration = Duration::from_secs(10);
+
+/// Stop any evaluation of `engine` that takes longer than `limit`.
+pub fn limit_time(engine: &mut Engine, limit: Duration) {
+    engine.set_execution_timer_config(ExecutionTimerConfig {
+        limit,
+        check_interval: NonZeroU32::MIN,
+    });
+}
+
+/// Whether an evaluation error is the time limit stopping it.
+pub fn is_time_limit(e: &anyhow::Error) -> bool {
+    e.chain()
+        .any(|c| c.downcast_ref::<regorus::LimitError>().is_some())
+        || e.to_string().contains("exceeded time limit")
+}
+
 /// Load user policies: parse, validate builtins, and register their rules.
 pub fn load(dirs: &[PathBuf], force_v0: bool) -> Result<Policies, Vec<PolicyError>> {
     if dirs.is_empty() {
@@ -204,6 +300,9 @@ pub fn load(dirs: &[PathBuf], force_v0: bool) -> Result<Policies, Vec<PolicyErro
     let files = read(dirs, force_v0)?;
     let mut errors = missing_builtins(&files);
     let mut engine = engine_with(&files).map_err(|e| vec![e])?;
+    // A looping policy must not hang the load: it is stopped and reported
+    // per resource by the scan (`--policy-timeout`).
+    limit_time(&mut engine, LOAD_TIME_LIMIT);
     let mut packages = engine.get_packages().unwrap_or_default();
     packages.sort();
     packages.dedup();
@@ -240,8 +339,9 @@ pub fn load(dirs: &[PathBuf], force_v0: bool) -> Result<Policies, Vec<PolicyErro
                     .into_iter()
                     .filter(|e| declares_rule(&sources, pkg, e))
                 {
-                    if let Err(e) = engine.eval_rule(format!("data.{pkg}.{entry}")) {
-                        errors.push(located(&file, &e.to_string()));
+                    match engine.eval_rule(format!("data.{pkg}.{entry}")) {
+                        Err(e) if !is_time_limit(&e) => errors.push(located(&file, &e.to_string())),
+                        _ => {}
                     }
                 }
                 rules.push(rule);
@@ -493,6 +593,7 @@ pub struct TestResult {
 pub fn run_tests(dirs: &[PathBuf], force_v0: bool) -> Result<Vec<TestResult>, Vec<PolicyError>> {
     let files = read(dirs, force_v0)?;
     let mut engine = engine_with(&files).map_err(|e| vec![e])?;
+    limit_time(&mut engine, TEST_TIME_LIMIT);
     engine.set_input(RValue::new_object());
     let mut results = Vec::new();
     for f in &files {

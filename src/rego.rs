@@ -2,11 +2,9 @@
 //! as attribute paths the engine turns into spans.
 
 use std::collections::BTreeMap;
-use std::num::NonZeroU32;
 use std::time::Duration;
 
 use anyhow::{anyhow, Context, Result};
-use regorus::utils::limits::ExecutionTimerConfig;
 use regorus::{Engine, Value as RValue};
 
 use crate::model::pod::PodView;
@@ -74,20 +72,20 @@ impl RegoRules {
         }
         engine.set_rego_v0(false);
         if let Some(limit) = timeout {
-            engine.set_execution_timer_config(ExecutionTimerConfig {
-                limit,
-                check_interval: NonZeroU32::MIN,
-            });
+            crate::policy::limit_time(&mut engine, limit);
         }
         let mut rules = RegoRules { engine, queries };
         // Missing builtins only fail when evaluated: evaluate every entry point once now.
+        // A policy that runs out of time on empty input is reported per resource.
         rules.engine.set_input(RValue::new_object());
         for (rule, deny, warn) in &rules.queries {
             for query in [deny, warn].into_iter().flatten() {
-                rules
-                    .engine
-                    .eval_rule(query.clone())
-                    .map_err(|e| anyhow!("policy of {} does not evaluate: {e}", rule.meta.id))?;
+                match rules.engine.eval_rule(query.clone()) {
+                    Err(e) if !crate::policy::is_time_limit(&e) => {
+                        return Err(anyhow!("policy of {} does not evaluate: {e}", rule.meta.id))
+                    }
+                    _ => {}
+                }
             }
         }
         Ok(Some(rules))
@@ -289,16 +287,16 @@ fn related(r: &Resource, resources: &[Resource], relations: &Relations) -> RValu
     }
     let group = group_of(r);
     let ns = r.namespace_or_default();
-    let labels = r
-        .attributes
-        .get_path(&["spec", "template", "metadata", "labels"]);
+    // The pod template's labels: next to its spec (a Pod's own metadata.labels).
+    let labels = r.pod_spec.as_ref().and_then(|spec| {
+        let mut path = spec.0[..spec.0.len().saturating_sub(1)].to_vec();
+        path.extend([Seg::Key("metadata".into()), Seg::Key("labels".into())]);
+        r.attributes.at(&path)
+    });
     let pdbs: Vec<usize> = relations
         .pdbs(group, ns)
         .into_iter()
-        .filter(|&i| {
-            let selector = resources[i].attributes.get_path(&["spec", "selector"]);
-            matches!((selector, labels), (Some(s), Some(l)) if selector_matches(s, l))
-        })
+        .filter(|&i| matches!(labels, Some(l) if pdb_selects(&resources[i], l)))
         .collect();
     object(vec![
         ("hpas", addresses(resources, &relations.hpas_of(r))),
@@ -318,6 +316,29 @@ fn related(r: &Resource, resources: &[Resource], relations: &Relations) -> RValu
                 }),
         ),
     ])
+}
+
+/// Whether a PodDisruptionBudget selects pods labelled `labels`, as K8S013
+/// counts it: no (or a null) selector selects nothing; an empty one every pod
+/// of the namespace in `policy/v1`, none in `policy/v1beta1`.
+fn pdb_selects(pdb: &Resource, labels: &Node) -> bool {
+    let Some(selector) = pdb.attributes.get_path(&["spec", "selector"]) else {
+        return false;
+    };
+    if matches!(selector.value, Value::Null) {
+        return false;
+    }
+    let empty = selector.is_empty_collection()
+        || (selector
+            .get("matchLabels")
+            .is_none_or(Node::is_empty_collection)
+            && selector
+                .get("matchExpressions")
+                .is_none_or(Node::is_empty_collection));
+    if empty && pdb.api_version.as_deref() == Some("policy/v1beta1") {
+        return false;
+    }
+    selector_matches(selector, labels)
 }
 
 /// `data.infralint.inventory`: every resource by type, for cross-resource policies.

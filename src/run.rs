@@ -1,18 +1,21 @@
 //! From parsed command line to exit code.
 
+use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::cli::{
     Cli, ColorChoice, Command, FailOn, InspectArgs, ListFormat, PolicyArgs, PolicyCommand,
     PolicyTestArgs, RulesArgs, ScanArgs,
 };
+use crate::config;
 use crate::environment::Classifier;
 use crate::ingest::helm::{self, HelmOptions};
 use crate::policy::{self, Policies};
 use crate::report::{self, Format};
 use crate::rules::{self, Level, Rule, Settings};
-use crate::scan::{self, ScanError, ScanOptions};
+use crate::scan::{self, ScanOptions};
 
 pub const EXIT_OK: i32 = 0;
 pub const EXIT_FINDINGS: i32 = 1;
@@ -23,6 +26,7 @@ pub fn run(cli: Cli) -> i32 {
         Some(Command::Rules(args)) => list_rules(&args),
         Some(Command::Inspect(args)) => inspect(&args),
         Some(Command::Policy(PolicyCommand::Test(args))) => policy_test(&args),
+        Some(Command::Baseline(args)) => record_baseline(&args),
         None => run_scan(&cli.scan),
     }
 }
@@ -86,19 +90,100 @@ fn all_rules(policies: &Policies) -> Vec<&'static Rule> {
     all
 }
 
-fn run_scan(args: &ScanArgs) -> i32 {
-    let started = Instant::now();
-    let policies = match load_policies(&args.policies) {
-        Ok(p) => p,
-        Err(code) => return code,
+/// A scan prepared from the command line and the configuration file.
+struct Prepared {
+    opts: ScanOptions,
+    fail_on: FailOn,
+}
+
+fn config_error(e: &config::ConfigError) -> i32 {
+    usage_error(&format!("configuration {e}"))
+}
+
+/// Command line + `.infra-lint.yaml` → scan options. Flags win over the file.
+fn prepare(args: &ScanArgs) -> Result<Prepared, i32> {
+    let start = args
+        .paths
+        .iter()
+        .find(|p| p.as_os_str() != "-")
+        .cloned()
+        .unwrap_or_else(|| PathBuf::from("."));
+    let config_path = match &args.config {
+        Some(p) if !p.is_file() => {
+            return Err(usage_error(&format!(
+                "configuration file {} not found",
+                p.display()
+            )))
+        }
+        Some(p) => Some(p.clone()),
+        None => config::find(&start),
     };
-    let selected = match select_from(all_rules(&policies), &args.rules, &args.skip_rules) {
-        Ok(r) => r,
-        Err(e) => return usage_error(&e),
+    let loaded = match &config_path {
+        Some(p) => config::load(p).map_err(|e| config_error(&e))?,
+        None => config::Loaded::default(),
     };
+    let cfg = &loaded.config;
+    let mut policy_args = args.policies.clone();
+    policy_args
+        .dirs
+        .extend(cfg.policies.iter().map(|p| loaded.dir.join(p)));
+    let policies = load_policies(&policy_args)?;
+    let all = all_rules(&policies);
+    config::validate(&loaded, &all).map_err(|e| config_error(&e))?;
+    // Rules the configuration turns off, unless named with --rule.
+    let disabled: Vec<String> = cfg
+        .disable
+        .iter()
+        .cloned()
+        .chain(
+            cfg.rules
+                .iter()
+                .filter(|(_, o)| o.enabled == Some(false))
+                .map(|(id, _)| id.clone()),
+        )
+        .filter(|id| !args.rules.iter().any(|r| r.eq_ignore_ascii_case(id)))
+        .collect();
+    let mut skip = args.skip_rules.clone();
+    skip.extend(disabled);
+    let selected = select_from(all.clone(), &args.rules, &skip).map_err(|e| usage_error(&e))?;
     if args.threads == Some(0) {
-        return usage_error("--threads must be at least 1");
+        return Err(usage_error("--threads must be at least 1"));
     }
+    let canonical = |id: &str| {
+        all.iter()
+            .find(|r| r.meta.id.eq_ignore_ascii_case(id) || r.meta.slug == id)
+            .map_or_else(|| id.to_string(), |r| r.meta.id.to_string())
+    };
+    let mut settings = Settings::default();
+    let mut levels = BTreeMap::new();
+    for (id, options) in &cfg.rules {
+        let id = canonical(id);
+        if let Some(level) = options.level {
+            levels.insert(id.clone(), level);
+        }
+        if !options.settings.is_empty() {
+            settings.overrides.insert(id, options.settings.clone());
+        }
+    }
+    let mut globs = Vec::new();
+    for (env, patterns) in cfg.environments.all() {
+        globs.extend(config::matchers(patterns).into_iter().map(|g| (g, env)));
+    }
+    let baseline = match &args.baseline {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                usage_error(&format!("cannot read baseline {}: {e}", path.display()))
+            })?;
+            let b: crate::suppress::Baseline = serde_json::from_str(&text).map_err(|e| {
+                usage_error(&format!(
+                    "baseline {} is not a baseline file: {e}",
+                    path.display()
+                ))
+            })?;
+            Some((b, path.display().to_string()))
+        }
+        None => None,
+    };
     let threads = args
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
@@ -108,10 +193,11 @@ fn run_scan(args: &ScanArgs) -> i32 {
         threads,
         classifier: Classifier {
             forced: args.env,
-            globs: Vec::new(),
+            globs,
+            base: Some(loaded.dir.clone()).filter(|d| !d.as_os_str().is_empty()),
         },
         rules: selected,
-        settings: Settings::default(),
+        settings,
         helm: HelmOptions {
             binary: args.helm.clone().or_else(helm::find_on_path),
             values: args.helm_values.clone(),
@@ -124,10 +210,56 @@ fn run_scan(args: &ScanArgs) -> i32 {
         policies,
         policy_timeout: Some(Duration::from_secs(args.policy_timeout.max(1))),
         max_file_size: args.max_file_size,
+        levels,
+        exclude: (!cfg.exclude.is_empty()).then(|| scan::Exclude {
+            base: loaded.dir.clone(),
+            globs: config::matchers(&cfg.exclude),
+        }),
+        report_unused_ignores: args.report_unused_ignores,
+        baseline,
+    };
+    Ok(Prepared {
+        opts,
+        fail_on: args.fail_on.or(cfg.fail_on).unwrap_or(FailOn::Warning),
+    })
+}
+
+/// `infra-lint baseline`: record the current findings.
+fn record_baseline(args: &ScanArgs) -> i32 {
+    let Some(output) = &args.output else {
+        return usage_error("baseline needs -o FILE (e.g. -o .infra-lint-baseline.json)");
+    };
+    let prepared = match prepare(args) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let scan = match scan::scan(prepared.opts) {
+        Ok(s) => s,
+        Err(e) => return usage_error(&e.to_string()),
+    };
+    let baseline = crate::suppress::baseline_of(&scan.findings, &scan.files);
+    let text = serde_json::to_string_pretty(&baseline).unwrap_or_default() + "\n";
+    if let Err(e) = std::fs::write(output, text) {
+        return usage_error(&format!("cannot write {}: {e}", output.display()));
+    }
+    if !args.quiet {
+        eprintln!(
+            "infra-lint: recorded {} finding(s) in {}",
+            baseline.findings.len(),
+            output.display()
+        );
+    }
+    EXIT_OK
+}
+
+fn run_scan(args: &ScanArgs) -> i32 {
+    let started = Instant::now();
+    let Prepared { opts, fail_on } = match prepare(args) {
+        Ok(p) => p,
+        Err(code) => return code,
     };
     let mut scan = match scan::scan(opts) {
         Ok(s) => s,
-        Err(e @ ScanError::NothingReadable(_)) => return usage_error(&e.to_string()),
         Err(e) => return usage_error(&e.to_string()),
     };
     // IL000 and other scanner rules obey --rule/--skip-rule like the others.
@@ -136,7 +268,16 @@ fn run_scan(args: &ScanArgs) -> i32 {
     let to_file = args.output.is_some();
     let report_started = Instant::now();
     let text = match args.format {
-        Format::Sarif => report::sarif::render(&scan),
+        Format::Sarif => {
+            if scan.findings.len() > report::sarif::MAX_RESULTS {
+                eprintln!(
+                    "infra-lint: warning: {} findings exceed GitHub's limit of {} SARIF results: the least severe were left out",
+                    scan.findings.len(),
+                    report::sarif::MAX_RESULTS
+                );
+            }
+            report::sarif::render(&scan, args.sarif_category.as_deref())
+        }
         Format::Json => report::json::render(&scan),
         Format::Human => {
             let color = !to_file && use_color(args.color, std::io::stdout().is_terminal());
@@ -176,14 +317,21 @@ fn run_scan(args: &ScanArgs) -> i32 {
             eprintln!("infra-lint: note: {n}");
         }
     }
-    let threshold = match args.fail_on {
+    let threshold = match fail_on {
         FailOn::Error => Some(Level::Error),
         FailOn::Warning => Some(Level::Warning),
         FailOn::Note => Some(Level::Note),
         FailOn::Never => None,
     };
     match threshold {
-        Some(t) if scan.findings.iter().any(|f| f.level >= t) => EXIT_FINDINGS,
+        Some(t)
+            if scan
+                .findings
+                .iter()
+                .any(|f| f.level >= t && f.suppression.is_none()) =>
+        {
+            EXIT_FINDINGS
+        }
         _ => EXIT_OK,
     }
 }
@@ -257,7 +405,7 @@ fn inspect(args: &InspectArgs) -> i32 {
         threads: std::thread::available_parallelism().map_or(1, usize::from),
         classifier: Classifier {
             forced: args.env,
-            globs: Vec::new(),
+            ..Classifier::default()
         },
         rules: Vec::new(),
         default_namespace: args.namespace.clone(),

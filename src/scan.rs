@@ -16,8 +16,9 @@ use crate::ingest::helm::{self, HelmOptions};
 use crate::ingest::kubernetes::{self, Outcome};
 use crate::model::{AttrPath, Resource};
 use crate::policy::Policies;
-use crate::rules::{self, Rule, Settings};
+use crate::rules::{self, Level, Rule, Settings};
 use crate::source::{FileId, Location, Pos, SourceFile, Span};
+use crate::suppress::{self, Baseline};
 
 pub struct ScanOptions {
     /// Files and directories; `-` reads a YAML stream from stdin.
@@ -37,6 +38,40 @@ pub struct ScanOptions {
     pub policy_timeout: Option<Duration>,
     /// Larger files are reported (IL002), not read.
     pub max_file_size: u64,
+    /// Levels set per rule id by the configuration.
+    pub levels: BTreeMap<String, Level>,
+    /// Paths not to scan (configuration `exclude`).
+    pub exclude: Option<Exclude>,
+    /// Report suppressions that matched nothing (IL004).
+    pub report_unused_ignores: bool,
+    /// Findings recorded here are suppressed (`--baseline`), with its name.
+    pub baseline: Option<(Baseline, String)>,
+}
+
+/// Globs of paths not to scan, relative to `base` (the configuration's folder).
+#[derive(Clone, Debug)]
+pub struct Exclude {
+    pub base: PathBuf,
+    pub globs: Vec<globset::GlobMatcher>,
+}
+
+impl Exclude {
+    fn excludes(&self, path: &Path) -> bool {
+        let cwd = std::env::current_dir().unwrap_or_default();
+        let absolute = cwd.join(path);
+        let Some(rel) = discover::relative(&absolute, &self.base) else {
+            return false;
+        };
+        // A glob excludes a file or any folder above it.
+        let mut prefix = String::new();
+        rel.split('/').any(|part| {
+            if !prefix.is_empty() {
+                prefix.push('/');
+            }
+            prefix.push_str(part);
+            self.globs.iter().any(|g| g.is_match(&prefix))
+        })
+    }
 }
 
 /// Far above any real manifest or module file; guards against generated or hostile input.
@@ -59,6 +94,10 @@ impl Default for ScanOptions {
             policies: Policies::default(),
             policy_timeout: Some(DEFAULT_POLICY_TIMEOUT),
             max_file_size: DEFAULT_MAX_FILE_SIZE,
+            levels: BTreeMap::new(),
+            exclude: None,
+            report_unused_ignores: false,
+            baseline: None,
         }
     }
 }
@@ -166,6 +205,7 @@ fn scan_in_pool(opts: ScanOptions) -> Result<Scan, ScanError> {
         opts.settings.clone(),
         &opts.policies,
         opts.policy_timeout,
+        opts.levels.clone(),
     )
     .map_err(ScanError::Setup)?;
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
@@ -197,6 +237,13 @@ fn scan_in_pool(opts: ScanOptions) -> Result<Scan, ScanError> {
             format!("{}: {}", n.path, n.message)
         }
     }));
+    let candidates: Vec<discover::Candidate> = match &opts.exclude {
+        Some(ex) => candidates
+            .into_iter()
+            .filter(|c| !ex.excludes(&c.path))
+            .collect(),
+        None => candidates,
+    };
     stats.walk = t.elapsed();
     stats.files_found = candidates.len();
 
@@ -383,6 +430,18 @@ fn scan_in_pool(opts: ScanOptions) -> Result<Scan, ScanError> {
             e.rule, e.address, e.message
         ));
     }
+    let directives = suppress::collect(&files, &resources);
+    let suppression_notes = suppress::apply(
+        &mut found,
+        &directives,
+        &opts.rules,
+        suppress::today(),
+        opts.report_unused_ignores,
+    );
+    found.extend(suppression_notes);
+    if let Some((baseline, name)) = &opts.baseline {
+        suppress::apply_baseline(&mut found, &files, baseline, name);
+    }
     findings::sort(&mut found);
     stats.evaluate = t.elapsed();
     notes.sort();
@@ -467,6 +526,7 @@ pub fn scanner_finding(rule: &'static Rule, file: FileId, pos: Pos, message: Str
         path: AttrPath::root(),
         related: Vec::new(),
         template: None,
+        suppression: None,
     }
 }
 

@@ -104,27 +104,41 @@ pub fn environment_values(chart: &Path) -> Vec<PathBuf> {
     out
 }
 
+fn binary(opts: &HelmOptions) -> Result<&Path, String> {
+    opts.binary
+        .as_deref()
+        .ok_or_else(|| "helm is not installed (put it on PATH or pass --helm PATH)".to_string())
+}
+
+/// `helm dependency build <chart>`, when asked for. Run once per chart,
+/// before any of its renderings (they would race on `charts/` otherwise).
+pub fn build_dependencies(chart: &Path, opts: &HelmOptions) -> Result<(), String> {
+    if !opts.dependency_build {
+        return Ok(());
+    }
+    let helm = binary(opts)?;
+    run(
+        helm,
+        &[
+            "dependency".into(),
+            "build".into(),
+            chart.as_os_str().into(),
+        ],
+        opts.timeout,
+    )
+    .map(drop)
+    .map_err(|e| format!("helm dependency build failed: {e}"))
+}
+
 /// Render `chart` with `extra_values` (an environment's values file) on top
 /// of the user's values. Returns the rendered stream or helm's error text.
+/// Dependencies are not built here: see [`build_dependencies`].
 pub fn render(
     chart: &Path,
     extra_values: Option<&Path>,
     opts: &HelmOptions,
 ) -> Result<String, String> {
-    let Some(helm) = &opts.binary else {
-        return Err("helm is not installed (put it on PATH or pass --helm PATH)".to_string());
-    };
-    if opts.dependency_build {
-        run(
-            helm,
-            &[
-                "dependency".into(),
-                "build".into(),
-                chart.as_os_str().into(),
-            ],
-            opts.timeout,
-        )?;
-    }
+    let helm = binary(opts)?;
     let release = chart.file_name().map_or_else(
         || "release".to_string(),
         |n| n.to_string_lossy().into_owned(),
@@ -185,7 +199,9 @@ fn run(helm: &Path, args: &[std::ffi::OsString], timeout: Duration) -> Result<St
                 let _ = child.kill();
                 let _ = child.wait();
                 return Err(format!(
-                    "helm template timed out after {}s",
+                    "helm {} timed out after {}s (--helm-timeout)",
+                    args.first()
+                        .map_or_else(String::new, |a| a.to_string_lossy().into_owned()),
                     timeout.as_secs()
                 ));
             }
@@ -318,6 +334,10 @@ pub fn render_charts(charts: &[Chart], opts: &HelmOptions) -> Vec<Rendering> {
             )
         })
         .collect();
+    let dependencies: Vec<Result<(), String>> = charts
+        .par_iter()
+        .map(|c| build_dependencies(&c.dir, opts))
+        .collect();
     jobs.par_iter()
         .map(|(i, values)| {
             let chart = &charts[*i];
@@ -336,7 +356,9 @@ pub fn render_charts(charts: &[Chart], opts: &HelmOptions) -> Vec<Rendering> {
                 chart: *i,
                 display: format!("{} (rendered)", join(&chart.display)),
                 class_path: join(&chart.class_path),
-                result: render(&chart.dir, values.as_deref(), opts),
+                result: dependencies[*i]
+                    .clone()
+                    .and_then(|()| render(&chart.dir, values.as_deref(), opts)),
             }
         })
         .collect()

@@ -40,7 +40,12 @@ pub fn render(scan: &Scan, color: bool, quiet: bool, elapsed: Duration) -> Strin
     let config = term::Config::default();
     let mut db = SimpleFiles::new();
     let mut ids = BTreeMap::new();
-    for f in &scan.findings {
+    let shown: Vec<&crate::findings::Finding> = scan
+        .findings
+        .iter()
+        .filter(|f| f.suppression.is_none())
+        .collect();
+    for f in &shown {
         ids.entry(f.location.file).or_insert_with(|| {
             let file = &scan.files[f.location.file as usize];
             db.add(file.display.as_str(), file.text.as_str())
@@ -58,7 +63,7 @@ pub fn render(scan: &Scan, color: bool, quiet: bool, elapsed: Duration) -> Strin
             });
         }
     }
-    for f in &scan.findings {
+    for f in &shown {
         let file = &scan.files[f.location.file as usize];
         let label_text = if f.path.0.is_empty() {
             String::new()
@@ -117,7 +122,7 @@ pub fn render(scan: &Scan, color: bool, quiet: bool, elapsed: Duration) -> Strin
         }
         let c = counts(scan);
         out.push_str(&format!(
-            "\nScanned {} file{} ({} resource{}) in {:.2}s: {} error{}, {} warning{}, {} note{}.\n",
+            "\nScanned {} file{} ({} resource{}) in {:.2}s: {} error{}, {} warning{}, {} note{}{}.\n",
             scan.stats.files_scanned,
             plural(scan.stats.files_scanned),
             scan.stats.resources,
@@ -129,6 +134,10 @@ pub fn render(scan: &Scan, color: bool, quiet: bool, elapsed: Duration) -> Strin
             plural(c[&Level::Warning]),
             c[&Level::Note],
             plural(c[&Level::Note]),
+            match super::suppressed(scan) {
+                0 => String::new(),
+                n => format!(", {n} suppressed"),
+            },
         ));
     }
     out

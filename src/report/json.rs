@@ -8,6 +8,7 @@ use crate::findings::Finding;
 use crate::rules;
 use crate::scan::Scan;
 use crate::source::{Location, SourceFile};
+use crate::suppress::Suppression;
 
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -34,6 +35,9 @@ struct Summary {
     errors: usize,
     warnings: usize,
     notes: usize,
+    /// Findings silenced by an inline directive, an annotation or a baseline
+    /// (listed, with `suppression` set; not counted above).
+    suppressed: usize,
 }
 
 #[derive(Serialize)]
@@ -66,6 +70,7 @@ struct JsonFinding<'a> {
     related: Vec<JsonRelated<'a>>,
     /// The Helm template a rendered object came from, when known.
     template: Option<JsonTemplate<'a>>,
+    suppression: Option<&'a Suppression>,
 }
 
 #[derive(Serialize)]
@@ -119,6 +124,7 @@ fn finding<'a>(scan: &'a Scan, f: &'a Finding) -> JsonFinding<'a> {
                 .map(|f| f.display.as_str()),
             line: t.location.map(|l| l.span.start.line),
         }),
+        suppression: f.suppression.as_ref(),
     }
 }
 
@@ -133,10 +139,11 @@ pub fn render(scan: &Scan) -> String {
         summary: Summary {
             files_scanned: scan.stats.files_scanned,
             resources: scan.stats.resources,
-            findings: scan.findings.len(),
+            findings: scan.findings.len() - super::suppressed(scan),
             errors: c[&rules::Level::Error],
             warnings: c[&rules::Level::Warning],
             notes: c[&rules::Level::Note],
+            suppressed: super::suppressed(scan),
         },
         findings: scan.findings.iter().map(|f| finding(scan, f)).collect(),
         notes: &scan.notes,

@@ -19,9 +19,9 @@ pub enum Format {
 pub const TOOL_NAME: &str = "infra-lint";
 pub const INFORMATION_URI: &str = "https://github.com/infra-lint/infra-lint";
 
-/// The rules that findings of this scan reference, by id (sorted).
-pub fn referenced_rules(scan: &Scan) -> Vec<&'static Rule> {
-    let mut ids: Vec<&str> = scan.findings.iter().map(|f| f.rule_id).collect();
+/// The rules that `ids` reference, by id (sorted).
+pub fn referenced_rules<'a>(ids: impl Iterator<Item = &'a str>, scan: &Scan) -> Vec<&'static Rule> {
+    let mut ids: Vec<&str> = ids.collect();
     ids.sort_unstable();
     ids.dedup();
     ids.into_iter()
@@ -35,16 +35,24 @@ pub fn referenced_rules(scan: &Scan) -> Vec<&'static Rule> {
         .collect()
 }
 
-/// Findings counted by level.
+/// Unsuppressed findings counted by level.
 pub fn counts(scan: &Scan) -> BTreeMap<Level, usize> {
     let mut counts = BTreeMap::new();
     for level in [Level::Error, Level::Warning, Level::Note] {
         counts.insert(level, 0);
     }
-    for f in &scan.findings {
+    for f in scan.findings.iter().filter(|f| f.suppression.is_none()) {
         *counts.entry(f.level).or_default() += 1;
     }
     counts
+}
+
+/// Findings a suppression or baseline silenced.
+pub fn suppressed(scan: &Scan) -> usize {
+    scan.findings
+        .iter()
+        .filter(|f| f.suppression.is_some())
+        .count()
 }
 
 /// Percent-encode a relative path for a URI (keeps `/` and unreserved characters).

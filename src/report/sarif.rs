@@ -10,6 +10,7 @@ use crate::findings::Finding;
 use crate::rules::{Level, Rule};
 use crate::scan::Scan;
 use crate::source::{Location, SourceFile};
+use crate::suppress::SuppressionKind;
 
 const SRCROOT: &str = "%SRCROOT%";
 
@@ -155,6 +156,16 @@ fn result(scan: &Scan, f: &Finding, rule_index: i64) -> sarif::Result {
     if !related.is_empty() {
         result.related_locations = Some(related);
     }
+    if let Some(sup) = &f.suppression {
+        let kind = match sup.kind {
+            SuppressionKind::InSource => "inSource",
+            SuppressionKind::External => "external",
+        };
+        result.suppressions = Some(vec![sarif::Suppression::builder()
+            .kind(json!(kind))
+            .justification(sup.justification.clone())
+            .build()]);
+    }
     if !props.is_empty() {
         result.properties = Some(sarif::PropertyBag {
             tags: None,
@@ -164,15 +175,35 @@ fn result(scan: &Scan, f: &Finding, rule_index: i64) -> sarif::Result {
     result
 }
 
-pub fn render(scan: &Scan) -> String {
-    let rules = referenced_rules(scan);
+/// GitHub code scanning accepts at most this many results per run.
+pub const MAX_RESULTS: usize = 25_000;
+
+/// The findings a SARIF run keeps: all, or the most severe `MAX_RESULTS`
+/// (unsuppressed first, then by level), in report order.
+pub fn capped(findings: &[Finding]) -> Vec<&Finding> {
+    if findings.len() <= MAX_RESULTS {
+        return findings.iter().collect();
+    }
+    let mut order: Vec<usize> = (0..findings.len()).collect();
+    order.sort_by_key(|&i| {
+        let f = &findings[i];
+        (f.suppression.is_some(), std::cmp::Reverse(f.level), i)
+    });
+    order.truncate(MAX_RESULTS);
+    order.sort_unstable();
+    order.into_iter().map(|i| &findings[i]).collect()
+}
+
+pub fn render(scan: &Scan, category: Option<&str>) -> String {
+    let kept = capped(&scan.findings);
+    let dropped = scan.findings.len() - kept.len();
+    let rules = referenced_rules(kept.iter().map(|f| f.rule_id), scan);
     let index: BTreeMap<&str, i64> = rules
         .iter()
         .enumerate()
         .map(|(i, r)| (r.meta.id, i as i64))
         .collect();
-    let results: Vec<sarif::Result> = scan
-        .findings
+    let results: Vec<sarif::Result> = kept
         .iter()
         .map(|f| result(scan, f, index.get(f.rule_id).copied().unwrap_or(0)))
         .collect();
@@ -190,9 +221,16 @@ pub fn render(scan: &Scan) -> String {
             ..Default::default()
         },
     );
+    let cap_note = (dropped > 0).then(|| {
+        format!(
+            "{} findings exceed GitHub's limit of {MAX_RESULTS} results per run: the {dropped} least severe were left out of this SARIF file",
+            scan.findings.len()
+        )
+    });
     let notifications: Vec<sarif::Notification> = scan
         .notes
         .iter()
+        .chain(cap_note.iter())
         .map(|n| {
             sarif::Notification::builder()
                 .message(sarif::Message {
@@ -216,13 +254,19 @@ pub fn render(scan: &Scan) -> String {
     if !notifications.is_empty() {
         invocation.tool_execution_notifications = Some(notifications);
     }
-    let run = sarif::Run::builder()
+    let mut run = sarif::Run::builder()
         .tool(sarif::Tool::builder().driver(driver).build())
         .original_uri_base_ids(base_ids)
         .column_kind(json!("unicodeCodePoints"))
         .invocations(vec![invocation])
         .results(results)
         .build();
+    if let Some(category) = category {
+        run.automation_details = Some(sarif::RunAutomationDetails {
+            id: Some(format!("{TOOL_NAME}/{}/", category.trim_matches('/'))),
+            ..Default::default()
+        });
+    }
     let log = sarif::Sarif {
         schema: Some("https://json.schemastore.org/sarif-2.1.0.json".to_string()),
         version: json!("2.1.0"),

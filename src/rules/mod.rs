@@ -10,7 +10,19 @@ use crate::model::relations::Relations;
 use crate::model::{AttrPath, Platform, Resource};
 pub use settings::Settings;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, clap::ValueEnum)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    serde::Deserialize,
+    clap::ValueEnum,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Level {
     Note,
@@ -249,12 +261,52 @@ pub static INTERNAL_ERROR: Rule = Rule {
     check: Check::Builtin,
 };
 
+/// IL003: an `until=` date of a suppression has passed.
+pub static SUPPRESSION_EXPIRED: Rule = Rule {
+    meta: RuleMeta {
+        id: "IL003",
+        slug: "suppression-expired",
+        title: "Suppression has expired",
+        level: Level::Note,
+        security_severity: "3.0",
+        scope: Scope::All,
+        guide: "infra-lint",
+        tags: &["infra-lint"],
+        rationale: "An `infra-lint:ignore … until=DATE` whose date has passed no longer suppresses anything: the findings it covered are reported again.",
+        help: "Fix the findings, or renew the suppression with a new date and a reason.\n\n**Bad**\n\n```yaml\n# infra-lint:ignore K8S003 until=2024-01-31 migration pending\n```\n\n**Good**\n\n```yaml\n# infra-lint:ignore K8S003 until=2027-03-31 vendor image writes to /var/cache (TICKET-123)\n```",
+        settings: &[],
+        applies: Applies::Nothing,
+    },
+    check: Check::Builtin,
+};
+
+/// IL004: a suppression that matched no finding (`--report-unused-ignores`).
+pub static UNUSED_SUPPRESSION: Rule = Rule {
+    meta: RuleMeta {
+        id: "IL004",
+        slug: "unused-suppression",
+        title: "Suppression matches no finding",
+        level: Level::Note,
+        security_severity: "3.0",
+        scope: Scope::All,
+        guide: "infra-lint",
+        tags: &["infra-lint"],
+        rationale: "A suppression that matches nothing is stale: the problem was fixed or moved, and the comment would silently hide a future finding.",
+        help: "Remove the stale `infra-lint:ignore` comment or annotation.\n\n**Bad**\n\n```yaml\n# infra-lint:ignore K8S003\nreadOnlyRootFilesystem: true\n```\n\n**Good**\n\n```yaml\nreadOnlyRootFilesystem: true\n```",
+        settings: &[],
+        applies: Applies::Nothing,
+    },
+    check: Check::Builtin,
+};
+
 /// Every built-in rule, in id order.
 pub fn builtin() -> Vec<&'static Rule> {
     let mut rules: Vec<&'static Rule> = vec![
         &PARSE_ERROR,
         &CHART_NOT_RENDERED,
         &FILE_TOO_LARGE,
+        &SUPPRESSION_EXPIRED,
+        &UNUSED_SUPPRESSION,
         &INTERNAL_ERROR,
     ];
     rules.extend(kubernetes::RULES.iter().copied());

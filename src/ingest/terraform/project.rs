@@ -1,0 +1,408 @@
+//! Loading: every module directory the scan needs, parsed once.
+//!
+//! A directory is a module when it holds `.tf`/`.tf.json` files. The scanned
+//! directories are loaded first; then, wave by wave, the directories their
+//! module calls lead to: local sources (`./…`, `../…`, also outside the scanned
+//! tree) and the copies `terraform init` made, listed in
+//! `.terraform/modules/modules.json`. Files are read the way Terraform reads a
+//! directory (all `*.tf`, `*.tf.json`, `terraform.tfvars[.json]`,
+//! `*.auto.tfvars[.json]`), whatever `.gitignore` says.
+//!
+//! Root modules: a scanned module directory that no loaded module calls.
+//! Directories that are only called from each other (a cycle) with no caller
+//! outside get the first of them (by path) as root, so nothing is silently
+//! skipped; the recursion is then reported while evaluating.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::path::{Component, Path, PathBuf};
+
+use rayon::prelude::*;
+
+use super::ir::Body;
+use super::json;
+use super::module::{ConfigFile, ModuleConfig, VarFile};
+use super::parse::{self, SyntaxError};
+use crate::source::{FileId, Pos, SourceFile};
+
+/// Most module directories one scan loads.
+const MAX_DIRS: usize = 20_000;
+
+/// A Terraform file the walk found.
+#[derive(Clone, Debug)]
+pub struct Candidate {
+    pub path: PathBuf,
+    pub display: String,
+    pub class_path: String,
+}
+
+#[derive(Debug, Default)]
+pub struct Project {
+    /// Every Terraform file read; `FileId`s of this ingester index it.
+    pub files: Vec<SourceFile>,
+    pub syntax_errors: Vec<(FileId, SyntaxError)>,
+    /// Module configuration by canonical directory.
+    pub modules: HashMap<PathBuf, ModuleConfig>,
+    /// Local module call targets: (calling dir, call name) → canonical dir.
+    pub local_targets: HashMap<(PathBuf, String), PathBuf>,
+    /// `.terraform/modules/modules.json` of a directory: module key → directory.
+    pub manifests: HashMap<PathBuf, HashMap<String, PathBuf>>,
+    /// Root modules, sorted.
+    pub roots: Vec<PathBuf>,
+    /// `--var-file` contents, in order.
+    pub cli_var_files: Vec<(FileId, Body)>,
+    pub notes: Vec<String>,
+    /// Scanned files by canonical path, to count what was scanned.
+    pub scanned: HashSet<PathBuf>,
+}
+
+/// Where report paths are relative to.
+pub struct Paths<'a> {
+    pub display_base: &'a Path,
+    pub cwd: &'a Path,
+}
+
+impl Paths<'_> {
+    fn display(&self, path: &Path) -> String {
+        relative_to(path, self.display_base)
+    }
+
+    fn class_path(&self, path: &Path) -> String {
+        relative_to(path, self.cwd)
+    }
+}
+
+/// `path` relative to `base` with `/` separators, `..` where needed.
+pub fn relative_to(path: &Path, base: &Path) -> String {
+    let abs = |p: &Path| -> Vec<String> {
+        p.components()
+            .filter_map(|c| match c {
+                Component::Normal(s) => Some(s.to_string_lossy().into_owned()),
+                Component::ParentDir => Some("..".into()),
+                _ => None,
+            })
+            .collect()
+    };
+    let (p, b) = (abs(path), abs(base));
+    let common = p.iter().zip(b.iter()).take_while(|(x, y)| x == y).count();
+    let mut parts: Vec<String> = std::iter::repeat_n("..".to_string(), b.len() - common).collect();
+    parts.extend(p[common..].iter().cloned());
+    if parts.is_empty() {
+        ".".into()
+    } else {
+        parts.join("/")
+    }
+}
+
+fn canonical(path: &Path) -> Option<PathBuf> {
+    std::fs::canonicalize(path).ok()
+}
+
+/// Terraform reads these files of a module directory.
+fn module_file_kind(name: &str) -> Option<Kind> {
+    if name.starts_with('.') || name.ends_with('~') || (name.starts_with('#') && name.ends_with('#')) {
+        return None;
+    }
+    if name.ends_with(".tf") {
+        Some(Kind::Hcl)
+    } else if name.ends_with(".tf.json") {
+        Some(Kind::Json)
+    } else if name == "terraform.tfvars" || name.ends_with(".auto.tfvars") {
+        Some(Kind::VarsHcl)
+    } else if name == "terraform.tfvars.json" || name.ends_with(".auto.tfvars.json") {
+        Some(Kind::VarsJson)
+    } else {
+        None
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Hcl,
+    Json,
+    VarsHcl,
+    VarsJson,
+}
+
+/// A file read and parsed, before it gets its id.
+struct ReadFile {
+    file: SourceFile,
+    name: String,
+    kind: Kind,
+    parsed: Result<Body, SyntaxError>,
+}
+
+fn read_file(path: &Path, kind: Kind, paths: &Paths) -> Option<ReadFile> {
+    let bytes = std::fs::read(path).ok()?;
+    let name = path.file_name()?.to_string_lossy().into_owned();
+    let (text, bad_utf8) = match String::from_utf8(bytes) {
+        Ok(mut s) => {
+            if s.starts_with('\u{feff}') {
+                s.drain(..3);
+            }
+            (s, None)
+        }
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            (String::from_utf8_lossy(e.as_bytes()).into_owned(), Some(at))
+        }
+    };
+    let mut file = SourceFile::new(Some(path.to_path_buf()), paths.display(path), text);
+    file.class_path = Some(paths.class_path(path));
+    let parsed = match bad_utf8 {
+        Some(at) => Err(SyntaxError {
+            pos: file.pos_of_offset(at),
+            message: "file is not valid UTF-8 text".into(),
+        }),
+        None => match kind {
+            Kind::Hcl | Kind::VarsHcl => parse::parse_file(&file),
+            Kind::Json => json::parse_config(&file),
+            Kind::VarsJson => json::parse_vars(&file),
+        },
+    };
+    Some(ReadFile {
+        file,
+        name,
+        kind,
+        parsed,
+    })
+}
+
+fn read_dir(dir: &Path, paths: &Paths) -> Vec<ReadFile> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut found: Vec<(String, PathBuf, Kind)> = entries
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file() || t.is_symlink()))
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let kind = module_file_kind(&name)?;
+            Some((name, e.path(), kind))
+        })
+        .collect();
+    found.sort();
+    found
+        .into_iter()
+        .filter(|(_, p, _)| p.is_file())
+        .filter_map(|(_, p, k)| read_file(&p, k, paths))
+        .collect()
+}
+
+/// Whether a module source is a local path.
+pub fn is_local(source: &str) -> bool {
+    source == "." || source == ".." || source.starts_with("./") || source.starts_with("../")
+}
+
+#[derive(serde::Deserialize)]
+struct Manifest {
+    #[serde(rename = "Modules", default)]
+    modules: Vec<ManifestEntry>,
+}
+
+#[derive(serde::Deserialize)]
+struct ManifestEntry {
+    #[serde(rename = "Key", default)]
+    key: String,
+    #[serde(rename = "Dir", default)]
+    dir: String,
+}
+
+/// Load everything the scan needs from the Terraform files the walk found.
+pub fn load(candidates: &[Candidate], var_files: &[PathBuf], paths: &Paths) -> Project {
+    let mut p = Project::default();
+    let mut scanned_dirs: BTreeSet<PathBuf> = BTreeSet::new();
+    let mut loose_vars: Vec<PathBuf> = Vec::new();
+    for c in candidates {
+        let Some(path) = canonical(&c.path) else { continue };
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let Some(dir) = path.parent().map(Path::to_path_buf) else { continue };
+        p.scanned.insert(path.clone());
+        match module_file_kind(&name) {
+            Some(Kind::Hcl | Kind::Json) => {
+                scanned_dirs.insert(dir);
+            }
+            Some(_) => {}
+            // `prod.tfvars` and the like: checked for syntax, not loaded.
+            None => loose_vars.push(path),
+        }
+    }
+    let mut queue: Vec<PathBuf> = scanned_dirs.iter().cloned().collect();
+    let mut seen: HashSet<PathBuf> = queue.iter().cloned().collect();
+    while !queue.is_empty() {
+        let wave = std::mem::take(&mut queue);
+        let read: Vec<(PathBuf, Vec<ReadFile>)> = wave
+            .par_iter()
+            .map(|d| (d.clone(), read_dir(d, paths)))
+            .collect();
+        for (dir, files) in read {
+            let config = p.add_module(dir.clone(), files, paths);
+            let mut next = Vec::new();
+            for call in &config.calls {
+                let Some(src) = call.source.as_deref().filter(|s| is_local(s)) else {
+                    continue;
+                };
+                if let Some(target) = canonical(&dir.join(src)).filter(|t| t.is_dir()) {
+                    p.local_targets.insert((dir.clone(), call.name.clone()), target.clone());
+                    next.push(target);
+                }
+            }
+            if let Some(manifest) = read_manifest(&dir) {
+                next.extend(manifest.values().cloned());
+                p.manifests.insert(dir.clone(), manifest);
+            }
+            p.modules.insert(dir, config);
+            for t in next {
+                if seen.len() >= MAX_DIRS {
+                    p.notes.push(format!("more than {MAX_DIRS} Terraform module directories: the rest are not loaded"));
+                    break;
+                }
+                if seen.insert(t.clone()) {
+                    queue.push(t);
+                }
+            }
+        }
+        queue.sort();
+    }
+    for path in loose_vars {
+        let kind = if path.to_string_lossy().ends_with(".json") { Kind::VarsJson } else { Kind::VarsHcl };
+        if let Some(f) = read_file(&path, kind, paths) {
+            p.add_file(f);
+        }
+    }
+    for path in var_files {
+        let kind = if path.to_string_lossy().ends_with(".json") { Kind::VarsJson } else { Kind::VarsHcl };
+        match read_file(path, kind, paths) {
+            Some(f) => {
+                if let (id, Some(body)) = p.add_file(f) {
+                    p.cli_var_files.push((id, body));
+                }
+            }
+            None => p.notes.push(format!("--var-file {}: cannot read the file", path.display())),
+        }
+    }
+    p.roots = roots(&p, &scanned_dirs);
+    p
+}
+
+impl Project {
+    /// Add a file to the table; its body when it parsed.
+    fn add_file(&mut self, f: ReadFile) -> (FileId, Option<Body>) {
+        let id = self.files.len() as FileId;
+        self.files.push(f.file);
+        match f.parsed {
+            Ok(body) => (id, Some(body)),
+            Err(e) => {
+                self.syntax_errors.push((id, e));
+                (id, None)
+            }
+        }
+    }
+
+    fn add_module(&mut self, dir: PathBuf, files: Vec<ReadFile>, paths: &Paths) -> ModuleConfig {
+        let mut config_files = Vec::new();
+        let mut var_files = Vec::new();
+        let mut auto_vars = Vec::new();
+        for f in files {
+            let (name, kind) = (f.name.clone(), f.kind);
+            let (id, body) = self.add_file(f);
+            // A file with a syntax error is left out; its siblings still count.
+            let Some(body) = body else { continue };
+            match kind {
+                Kind::Hcl | Kind::Json => config_files.push(ConfigFile { file: id, name, body }),
+                Kind::VarsHcl | Kind::VarsJson if name.starts_with("terraform.tfvars") => {
+                    var_files.push(VarFile { file: id, body })
+                }
+                Kind::VarsHcl | Kind::VarsJson => auto_vars.push((name, VarFile { file: id, body })),
+            }
+        }
+        // terraform.tfvars, terraform.tfvars.json, then *.auto.tfvars* by name.
+        auto_vars.sort_by(|a, b| a.0.cmp(&b.0));
+        var_files.extend(auto_vars.into_iter().map(|(_, v)| v));
+        ModuleConfig::build(dir.clone(), paths.display(&dir), config_files, var_files)
+    }
+}
+
+fn read_manifest(dir: &Path) -> Option<HashMap<String, PathBuf>> {
+    let text = std::fs::read_to_string(dir.join(".terraform/modules/modules.json")).ok()?;
+    let m: Manifest = serde_json::from_str(&text).ok()?;
+    Some(
+        m.modules
+            .into_iter()
+            .filter(|e| !e.key.is_empty())
+            .filter_map(|e| Some((e.key, canonical(&dir.join(&e.dir)).filter(|d| d.is_dir())?)))
+            .collect(),
+    )
+}
+
+fn roots(p: &Project, scanned: &BTreeSet<PathBuf>) -> Vec<PathBuf> {
+    let calls = |d: &PathBuf| -> Vec<PathBuf> {
+        let mut out: Vec<PathBuf> = p
+            .local_targets
+            .iter()
+            .filter(|((from, _), to)| from == d && *to != d)
+            .map(|(_, to)| to.clone())
+            .collect();
+        out.sort();
+        out
+    };
+    let called: HashSet<PathBuf> = p
+        .local_targets
+        .iter()
+        .filter(|((from, _), to)| from != *to)
+        .map(|(_, to)| to.clone())
+        .collect();
+    let is_module = |d: &PathBuf| p.modules.get(d).is_some_and(|m| m.has_config);
+    let mut roots: Vec<PathBuf> = scanned
+        .iter()
+        .filter(|d| is_module(d) && !called.contains(*d))
+        .cloned()
+        .collect();
+    let mut reached: HashSet<PathBuf> = HashSet::new();
+    let mut stack: Vec<PathBuf> = roots.clone();
+    let mut visit = |stack: &mut Vec<PathBuf>, reached: &mut HashSet<PathBuf>| {
+        while let Some(d) = stack.pop() {
+            if reached.insert(d.clone()) {
+                stack.extend(calls(&d));
+            }
+        }
+    };
+    visit(&mut stack, &mut reached);
+    for d in scanned {
+        if is_module(d) && !reached.contains(d) {
+            roots.push(d.clone());
+            stack.push(d.clone());
+            visit(&mut stack, &mut reached);
+        }
+    }
+    roots.sort();
+    roots
+}
+
+/// The position of a syntax error, for IL000.
+pub fn error_pos(e: &SyntaxError) -> Pos {
+    e.pos
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_paths() {
+        assert_eq!(relative_to(Path::new("/a/b/c.tf"), Path::new("/a")), "b/c.tf");
+        assert_eq!(relative_to(Path::new("/a/m/x.tf"), Path::new("/a/b")), "../m/x.tf");
+        assert_eq!(relative_to(Path::new("/a"), Path::new("/a")), ".");
+    }
+
+    #[test]
+    fn module_files() {
+        assert_eq!(module_file_kind("main.tf"), Some(Kind::Hcl));
+        assert_eq!(module_file_kind("x.tf.json"), Some(Kind::Json));
+        assert_eq!(module_file_kind("terraform.tfvars"), Some(Kind::VarsHcl));
+        assert_eq!(module_file_kind("a.auto.tfvars.json"), Some(Kind::VarsJson));
+        assert_eq!(module_file_kind("prod.tfvars"), None);
+        assert_eq!(module_file_kind(".hidden.tf"), None);
+        assert!(is_local("./m") && is_local("../m") && is_local("."));
+        assert!(!is_local("terraform-aws-modules/vpc/aws"));
+    }
+}
