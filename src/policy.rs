@@ -4,6 +4,7 @@
 //! Convention: a package under `infralint.` declares
 //! `metadata := {"id", "title", "severity", "env", "resource_types", "help"}`
 //! and `deny` (and `warn`) sets of `{"msg": …, "path": [...]}` or strings.
+//! The user documentation is `docs/policy-input.md`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::num::NonZeroU32;
@@ -92,16 +93,30 @@ pub fn rego_files(dirs: &[PathBuf]) -> Result<Vec<PathBuf>, PolicyError> {
     Ok(out)
 }
 
-/// `--> file:line:col` in a regorus error, with the message that follows.
+/// `--> file:line:col` in a regorus error, with the message that follows
+/// (`file` when the error names none).
 fn located(file: &str, err: &str) -> PolicyError {
     let mut line = 1;
     let mut col = 1;
+    let mut file = file;
     if let Some(pos) = err.find("-->") {
         let rest = err[pos + 3..].trim_start();
         let loc = rest.split_whitespace().next().unwrap_or("");
         let mut parts = loc.rsplitn(3, ':');
         col = parts.next().and_then(|c| c.parse().ok()).unwrap_or(1);
         line = parts.next().and_then(|l| l.parse().ok()).unwrap_or(1);
+        // The error may be in another file of the package.
+        file = parts.next().filter(|f| !f.is_empty()).unwrap_or(file);
+        // regorus counts a tab as 4 columns; reports count code points. The
+        // source line follows the marker: `-->`, ` |`, `N | text`.
+        let prefix = format!("{line:<width$}| ", width = line.to_string().len() + 1);
+        if let Some(text) = err[pos..]
+            .lines()
+            .nth(2)
+            .and_then(|l| l.strip_prefix(&prefix))
+        {
+            col = code_point_col(text, col);
+        }
     }
     let message = err
         .lines()
@@ -120,6 +135,19 @@ fn located(file: &str, err: &str) -> PolicyError {
         col,
         message,
     }
+}
+
+/// The 1-based code-point column of regorus' column `col` in `text` (where a
+/// tab is 4 columns and other characters their UTF-8 length).
+fn code_point_col(text: &str, col: u32) -> u32 {
+    let mut at = 1u32;
+    for (i, ch) in text.chars().enumerate() {
+        if at >= col {
+            return i as u32 + 1;
+        }
+        at += if ch == '\t' { 4 } else { ch.len_utf8() as u32 };
+    }
+    text.chars().count() as u32 + 1 + col.saturating_sub(at)
 }
 
 /// Parse one file, trying Rego v1 then v0 (unless `force_v0`).
@@ -144,6 +172,8 @@ fn parse_file(display: &str, source: &str, force_v0: bool) -> Result<bool, Polic
         Err(v1) if uses_unimported_keywords(source) => Err(located(display, &v1)),
         Err(v1) => match attempt(true) {
             Ok(()) => Ok(true),
+            // A v0 rule body (`deny[msg] { … }`): the v0 error is the real one.
+            Err(v0) if v1.contains("`if` keyword is required") => Err(located(display, &v0)),
             // Report the v1 error: it is the syntax we document.
             Err(_) => Err(located(display, &v1)),
         },
@@ -548,7 +578,7 @@ fn missing_builtins(files: &[PolicyFile]) -> Vec<PolicyError> {
                     .enumerate()
                     .find_map(|(i, l)| {
                         l.find(&format!("{name}("))
-                            .map(|c| (i as u32 + 1, c as u32 + 1))
+                            .map(|c| (i as u32 + 1, l[..c].chars().count() as u32 + 1))
                     })
                     .unwrap_or((1, 1));
                 errors.push(PolicyError {
@@ -615,7 +645,16 @@ pub fn run_tests(dirs: &[PathBuf], force_v0: bool) -> Result<Vec<TestResult>, Ve
             let (passed, error) = match engine.eval_rule(format!("data.{pkg}.{name}")) {
                 Ok(RValue::Bool(true)) => (true, None),
                 Ok(_) => (false, None),
-                Err(e) => (false, Some(e.to_string())),
+                // One line: `file:line:col: message` when regorus locates it.
+                Err(e) => {
+                    let text = e.to_string();
+                    let error = if text.contains("-->") {
+                        located(&f.display, &text).to_string()
+                    } else {
+                        text
+                    };
+                    (false, Some(error))
+                }
             };
             results.push(TestResult {
                 file: f.display.clone(),
@@ -653,6 +692,30 @@ mod tests {
             (e.line, e.col, e.message.as_str()),
             (3, 7, "expecting expression")
         );
+    }
+
+    #[test]
+    fn tab_columns() {
+        let err = "\n--> p.rego:12:16\n   |\n12 | \tto_number(\"three\") == 3\n   |                ^\nerror: could not parse string as number";
+        let e = located("q.rego", err);
+        assert_eq!((e.file.as_str(), e.line, e.col), ("p.rego", 12, 13));
+        assert_eq!(code_point_col("\t\tx", 9), 3);
+        assert_eq!(code_point_col("é = 1", 4), 3);
+        assert_eq!(code_point_col("ab", 5), 5);
+    }
+
+    #[test]
+    fn keywords() {
+        assert!(uses_unimported_keywords("deny contains x if { x := 1 }"));
+        assert!(!uses_unimported_keywords(
+            "import rego.v1\ndeny contains x if { x := 1 }"
+        ));
+        assert!(!uses_unimported_keywords(
+            "import future.keywords.if\nallow if { true }"
+        ));
+        assert!(!uses_unimported_keywords(
+            "deny[msg] { contains(input.a, \"if\"); msg := \"in\" } # every"
+        ));
     }
 
     #[test]

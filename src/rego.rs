@@ -130,6 +130,13 @@ fn hits(set: &RValue) -> Vec<Hit> {
     let items: Vec<&RValue> = match set {
         RValue::Set(s) => s.iter().collect(),
         RValue::Array(a) => a.iter().collect(),
+        // `deny[msg] if { … }` (OPA 0.x with future keywords) is read as an
+        // object rule `{msg: true}`: its keys are the results.
+        RValue::Object(o) => o
+            .iter()
+            .filter(|(_, v)| **v == RValue::Bool(true))
+            .map(|(k, _)| k)
+            .collect(),
         _ => Vec::new(),
     };
     items
@@ -211,7 +218,7 @@ fn opt(s: Option<&str>) -> RValue {
     s.map_or(RValue::Null, RValue::from)
 }
 
-/// The policy input for one resource (documented in README, "Policy input").
+/// The policy input for one resource (documented in docs/policy-input.md).
 pub fn input(
     r: &Resource,
     file: &SourceFile,

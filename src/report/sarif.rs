@@ -38,7 +38,7 @@ fn descriptor(rule: &Rule) -> sarif::ReportingDescriptor {
     props.insert("problem.severity".to_string(), json!(m.level.as_str()));
     props.insert("scope".to_string(), json!(m.scope.as_str()));
     props.insert("guide".to_string(), json!(m.guide));
-    sarif::ReportingDescriptor::builder()
+    let mut d = sarif::ReportingDescriptor::builder()
         .id(m.id)
         .name(m.slug)
         .short_description(text(m.title))
@@ -49,11 +49,7 @@ fn descriptor(rule: &Rule) -> sarif::ReportingDescriptor {
                 .markdown(format!("{}\n\n{}", m.rationale, m.help))
                 .build(),
         )
-        .help_uri(format!(
-            "{INFORMATION_URI}/blob/main/docs/rules.md#{}",
-            m.id.to_ascii_lowercase()
-        ))
-        .default_configuration(sarif::ReportingConfiguration {
+.default_configuration(sarif::ReportingConfiguration {
             level: Some(level(m.level)),
             ..Default::default()
         })
@@ -61,7 +57,15 @@ fn descriptor(rule: &Rule) -> sarif::ReportingDescriptor {
             tags: Some(m.tags.iter().map(|t| t.to_string()).collect()),
             additional_properties: props,
         })
-        .build()
+        .build();
+    // Only built-in rules are documented in docs/rules.md.
+    if crate::rules::find(m.id).is_some_and(|r| std::ptr::eq(r, rule)) {
+        d.help_uri = Some(format!(
+            "{INFORMATION_URI}/blob/main/docs/rules.md#{}",
+            m.id.to_ascii_lowercase()
+        ));
+    }
+    d
 }
 
 fn artifact(file: &SourceFile) -> sarif::ArtifactLocation {
