@@ -31,13 +31,27 @@ pub enum Command {
     #[command(subcommand)]
     Policy(PolicyCommand),
     /// Record the current findings into a baseline file (`-o FILE`), for `--baseline`.
-    Baseline(ScanArgs),
+    Baseline(Box<ScanArgs>),
+    /// Explain a rule: what it checks, why, bad and good examples, settings.
+    Explain(ExplainArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ExplainArgs {
+    /// Rule id or slug (`K8S010`, `image-pinned`).
+    #[arg(value_name = "RULE")]
+    pub rule: String,
+    #[arg(long, value_enum, default_value_t = RulesFormat::Human)]
+    pub format: RulesFormat,
+    #[command(flatten)]
+    pub policies: PolicyArgs,
 }
 
 #[derive(Args, Debug)]
 pub struct RulesArgs {
-    #[arg(long, value_enum, default_value_t = ListFormat::Human)]
-    pub format: ListFormat,
+    /// `markdown` prints the rules reference (docs/rules.md).
+    #[arg(long, value_enum, default_value_t = RulesFormat::Human)]
+    pub format: RulesFormat,
     #[command(flatten)]
     pub policies: PolicyArgs,
 }
@@ -91,6 +105,14 @@ pub enum ListFormat {
     Json,
 }
 
+/// Formats of `rules` and `explain`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum RulesFormat {
+    Human,
+    Json,
+    Markdown,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum FailOn {
@@ -141,6 +163,17 @@ pub struct ScanArgs {
     /// Report `infra-lint:ignore` comments and annotations that matched no finding (IL004).
     #[arg(long)]
     pub report_unused_ignores: bool,
+
+    /// Scan FILE arguments alone. By default the other files of their directories
+    /// are read as context (a Deployment's PodDisruptionBudget, a Terraform
+    /// module's other files) and only findings in the named files are reported.
+    #[arg(long)]
+    pub no_context: bool,
+
+    /// Never draw the progress bar (it is only drawn on a terminal, outside CI,
+    /// for scans longer than a second).
+    #[arg(long)]
+    pub no_progress: bool,
 
     /// SARIF `automationDetails.id` category (`infra-lint/NAME/`), for several uploads per commit.
     #[arg(long, value_name = "NAME")]
@@ -208,4 +241,24 @@ pub struct ScanArgs {
     /// Seconds one policy may take on one resource before it is stopped and reported.
     #[arg(long, value_name = "SECS", default_value_t = 10)]
     pub policy_timeout: u64,
+
+    /// Terraform: variable definitions file for root modules, like `terraform plan
+    /// -var-file` (repeatable; applied after terraform.tfvars and *.auto.tfvars).
+    #[arg(long = "var-file", value_name = "FILE")]
+    pub var_files: Vec<PathBuf>,
+
+    /// Terraform: set a root module variable, like `terraform plan -var`
+    /// (repeatable; applied after every file).
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
+    pub vars: Vec<(String, String)>,
+}
+
+/// `--var NAME=VALUE`.
+fn parse_var(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((name, value)) if !name.trim().is_empty() => {
+            Ok((name.trim().to_string(), value.to_string()))
+        }
+        _ => Err(format!("expected NAME=VALUE, got {s:?}")),
+    }
 }

@@ -125,11 +125,17 @@ pub fn load(path: &Path) -> Result<Loaded, ConfigError> {
             let (line, col) = e
                 .location()
                 .map_or((1, 1), |l| (l.line() as u32, l.column() as u32));
+            // The position is already in front of the message.
+            let message = e.to_string();
+            let message = message
+                .strip_suffix(&format!(" at line {line} column {col}"))
+                .unwrap_or(&message)
+                .to_string();
             ConfigError {
                 file: display.clone(),
                 line,
                 col,
-                message: e.to_string(),
+                message,
             }
         })?
     };
@@ -139,7 +145,14 @@ pub fn load(path: &Path) -> Result<Loaded, ConfigError> {
         .map(|d| d.root);
     let loaded = Loaded {
         config,
-        dir: path.parent().map_or_else(PathBuf::new, Path::to_path_buf),
+        // Absolute, so globs (matched against absolute paths made relative to
+        // it) also work for `--config some/relative/file.yaml`.
+        dir: path
+            .canonicalize()
+            .or_else(|_| std::path::absolute(path))
+            .ok()
+            .and_then(|p| p.parent().map(Path::to_path_buf))
+            .unwrap_or_default(),
         file: Some(path.to_path_buf()),
         tree,
     };
@@ -153,9 +166,20 @@ pub fn load(path: &Path) -> Result<Loaded, ConfigError> {
             }
         }
     }
-    for g in &loaded.config.exclude {
+    for (i, g) in loaded.config.exclude.iter().enumerate() {
         if let Err(e) = globset::Glob::new(g) {
-            return Err(loaded.error_at(&["exclude"], format!("bad glob {g:?}: {e}")));
+            let mut err = loaded.error_at(&["exclude"], format!("bad glob {g:?}: {e}"));
+            // Point at the glob itself, not at `exclude:`.
+            if let Some(item) = loaded
+                .tree
+                .as_ref()
+                .and_then(|t| t.get("exclude"))
+                .and_then(|d| d.index(i))
+            {
+                err.line = item.span.start.line.max(1);
+                err.col = item.span.start.col.max(1);
+            }
+            return Err(err);
         }
     }
     Ok(loaded)

@@ -62,6 +62,17 @@ pub fn walk(
     display_base: &Path,
     threads: usize,
 ) -> (Vec<Candidate>, Vec<WalkNote>) {
+    walk_to_depth(roots, display_base, threads, None)
+}
+
+/// Like [`walk`], descending at most `max_depth` levels below each root
+/// (`Some(1)`: the files directly in a directory).
+pub fn walk_to_depth(
+    roots: &[PathBuf],
+    display_base: &Path,
+    threads: usize,
+    max_depth: Option<usize>,
+) -> (Vec<Candidate>, Vec<WalkNote>) {
     let found = Mutex::new(Vec::new());
     let notes = Mutex::new(Vec::new());
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
@@ -89,6 +100,7 @@ pub fn walk(
             .hidden(false)
             .require_git(false)
             .follow_links(true)
+            .max_depth(max_depth)
             .threads(threads)
             .filter_entry(|e| {
                 let name = e.file_name().to_string_lossy();

@@ -6,7 +6,7 @@ use std::time::Duration;
 use anyhow::Result;
 use rayon::prelude::*;
 
-use crate::findings::{Finding, TemplateRef};
+use crate::findings::{Finding, Related, TemplateRef};
 use crate::ingest::helm;
 use crate::model::relations::Relations;
 use crate::model::{AttrPath, Environment, Resource, Seg};
@@ -30,6 +30,8 @@ pub struct Evaluator {
     inventory: bool,
     /// Levels the configuration sets per rule id.
     levels: BTreeMap<String, Level>,
+    /// Counts evaluated resources, for a progress display.
+    pub progress: Option<std::sync::Arc<crate::scan::Progress>>,
 }
 
 /// A rule that failed to evaluate on a resource (a policy error, not a finding).
@@ -66,6 +68,7 @@ impl Evaluator {
             settings,
             inventory,
             levels,
+            progress: None,
         })
     }
 
@@ -96,6 +99,9 @@ impl Evaluator {
             .map_init(
                 || base.clone(),
                 |rego, r| {
+                    if let Some(p) = &self.progress {
+                        p.tick();
+                    }
                     let mut findings = Vec::new();
                     let mut errors = Vec::new();
                     let Some(file) = files.get(r.file as usize) else {
@@ -239,7 +245,7 @@ fn finding(
         },
         resource: Some(r.address.clone()),
         path: hit.path,
-        related: hit.related,
+        related: with_origin(hit.related, r),
         template,
         suppression: None,
     }
@@ -268,4 +274,14 @@ fn template_span(r: &Resource, path: &AttrPath, template: Option<&SourceFile>) -
         Pos::new(line, col),
         Pos::new(line, text.chars().count() as u32 + 1),
     )
+}
+
+/// A Terraform resource from a module: the module calls it came through are
+/// related locations, outermost first.
+fn with_origin(mut related: Vec<Related>, r: &Resource) -> Vec<Related> {
+    related.extend(r.origin.iter().map(|call| Related {
+        location: *call,
+        message: format!("{} is created through this module call", r.address),
+    }));
+    related
 }

@@ -11,6 +11,7 @@ pub mod findings;
 pub mod ingest;
 pub mod model;
 pub mod policy;
+pub mod progress;
 pub mod rego;
 pub mod report;
 pub mod rules;

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::cli::{
-    Cli, ColorChoice, Command, FailOn, InspectArgs, ListFormat, PolicyArgs, PolicyCommand,
-    PolicyTestArgs, RulesArgs, ScanArgs,
+    Cli, ColorChoice, Command, ExplainArgs, FailOn, InspectArgs, ListFormat, PolicyArgs,
+    PolicyCommand, PolicyTestArgs, RulesArgs, RulesFormat, ScanArgs,
 };
 use crate::config;
 use crate::environment::Classifier;
@@ -15,7 +15,7 @@ use crate::ingest::helm::{self, HelmOptions};
 use crate::policy::{self, Policies};
 use crate::report::{self, Format};
 use crate::rules::{self, Level, Rule, Settings};
-use crate::scan::{self, ScanOptions};
+use crate::scan::{self, Scan, ScanError, ScanOptions};
 
 pub const EXIT_OK: i32 = 0;
 pub const EXIT_FINDINGS: i32 = 1;
@@ -27,6 +27,7 @@ pub fn run(cli: Cli) -> i32 {
         Some(Command::Inspect(args)) => inspect(&args),
         Some(Command::Policy(PolicyCommand::Test(args))) => policy_test(&args),
         Some(Command::Baseline(args)) => record_baseline(&args),
+        Some(Command::Explain(args)) => explain(&args),
         None => run_scan(&cli.scan),
     }
 }
@@ -217,6 +218,14 @@ fn prepare(args: &ScanArgs) -> Result<Prepared, i32> {
         }),
         report_unused_ignores: args.report_unused_ignores,
         baseline,
+        context: if args.no_context {
+            Vec::new()
+        } else {
+            scan::context_dirs(&args.paths)
+        },
+        progress: None,
+        var_files: args.var_files.clone(),
+        vars: args.vars.clone(),
     };
     Ok(Prepared {
         opts,
@@ -233,7 +242,7 @@ fn record_baseline(args: &ScanArgs) -> i32 {
         Ok(p) => p,
         Err(code) => return code,
     };
-    let scan = match scan::scan(prepared.opts) {
+    let scan = match scan_with_progress(prepared.opts, args) {
         Ok(s) => s,
         Err(e) => return usage_error(&e.to_string()),
     };
@@ -252,13 +261,28 @@ fn record_baseline(args: &ScanArgs) -> i32 {
     EXIT_OK
 }
 
+/// Scan, with a progress bar on stderr when it is a terminal outside CI and
+/// the scan takes more than about a second.
+fn scan_with_progress(mut opts: ScanOptions, args: &ScanArgs) -> Result<Scan, ScanError> {
+    let bar = (!args.no_progress && !args.quiet && crate::progress::wanted_here()).then(|| {
+        let counters = std::sync::Arc::new(scan::Progress::default());
+        opts.progress = Some(std::sync::Arc::clone(&counters));
+        crate::progress::Bar::start(counters)
+    });
+    let result = scan::scan(opts);
+    if let Some(bar) = bar {
+        bar.finish();
+    }
+    result
+}
+
 fn run_scan(args: &ScanArgs) -> i32 {
     let started = Instant::now();
     let Prepared { opts, fail_on } = match prepare(args) {
         Ok(p) => p,
         Err(code) => return code,
     };
-    let mut scan = match scan::scan(opts) {
+    let mut scan = match scan_with_progress(opts, args) {
         Ok(s) => s,
         Err(e) => return usage_error(&e.to_string()),
     };
@@ -343,7 +367,8 @@ fn list_rules(args: &RulesArgs) -> i32 {
     };
     let all = all_rules(&policies);
     let out = match args.format {
-        ListFormat::Json => {
+        RulesFormat::Markdown => report::explain::document(&all),
+        RulesFormat::Json => {
             let list: Vec<serde_json::Value> = all
                 .iter()
                 .map(|r| {
@@ -364,7 +389,7 @@ fn list_rules(args: &RulesArgs) -> i32 {
                 .collect();
             serde_json::to_string_pretty(&list).unwrap_or_default() + "\n"
         }
-        ListFormat::Human => {
+        RulesFormat::Human => {
             let mut s = format!(
                 "{:<7} {:<32} {:<8} {:<5} {:<7} TITLE\n",
                 "ID", "SLUG", "LEVEL", "ENV", "ENGINE"
@@ -388,6 +413,33 @@ fn list_rules(args: &RulesArgs) -> i32 {
         Ok(()) => EXIT_OK,
         Err(_) => EXIT_USAGE,
     }
+}
+
+/// `infra-lint explain RULE`: one rule of the registry (or a user policy).
+fn explain(args: &ExplainArgs) -> i32 {
+    let policies = match load_policies(&args.policies) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let all = all_rules(&policies);
+    let wanted = args.rule.trim();
+    let Some(rule) = all
+        .iter()
+        .copied()
+        .find(|r| r.meta.id.eq_ignore_ascii_case(wanted) || r.meta.slug == wanted)
+    else {
+        return usage_error(&format!(
+            "unknown rule {wanted:?}: not a rule id or slug (see `infra-lint rules`)"
+        ));
+    };
+    let text = match args.format {
+        RulesFormat::Human => report::explain::text(rule),
+        RulesFormat::Markdown => report::explain::markdown(rule),
+        RulesFormat::Json => {
+            serde_json::to_string_pretty(&report::explain::json(rule)).unwrap_or_default() + "\n"
+        }
+    };
+    write_stdout(&text)
 }
 
 fn write_stdout(text: &str) -> i32 {

@@ -3,6 +3,8 @@
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
@@ -14,6 +16,7 @@ use crate::evaluate::Evaluator;
 use crate::findings::{self, Finding};
 use crate::ingest::helm::{self, HelmOptions};
 use crate::ingest::kubernetes::{self, Outcome};
+use crate::ingest::terraform;
 use crate::model::{AttrPath, Resource};
 use crate::policy::Policies;
 use crate::rules::{self, Level, Rule, Settings};
@@ -46,6 +49,19 @@ pub struct ScanOptions {
     pub report_unused_ignores: bool,
     /// Findings recorded here are suppressed (`--baseline`), with its name.
     pub baseline: Option<(Baseline, String)>,
+    /// Context: directories read one level deep (not recursively) besides
+    /// `paths`, whose files rules see (relations such as a Deployment's
+    /// PodDisruptionBudget; a Terraform module's other files) but whose
+    /// findings are not reported. The command line sets it to the directories
+    /// of FILE arguments ([`context_dirs`]), so a file list (pre-commit) gets
+    /// the findings a full scan reports for those files.
+    pub context: Vec<PathBuf>,
+    /// Counters a progress display reads while the scan runs.
+    pub progress: Option<Arc<Progress>>,
+    /// Terraform `--var-file`s for root modules, in order.
+    pub var_files: Vec<PathBuf>,
+    /// Terraform `--var NAME=VALUE`s for root modules, in order.
+    pub vars: Vec<(String, String)>,
 }
 
 /// Globs of paths not to scan, relative to `base` (the configuration's folder).
@@ -98,8 +114,94 @@ impl Default for ScanOptions {
             exclude: None,
             report_unused_ignores: false,
             baseline: None,
+            context: Vec::new(),
+            progress: None,
+            var_files: Vec::new(),
+            vars: Vec::new(),
         }
     }
+}
+
+/// What a progress display reads while a scan runs: the stage, and steps
+/// done of the stage's total (files read, files parsed, resources
+/// evaluated). Updating it costs one relaxed atomic add per step.
+#[derive(Debug, Default)]
+pub struct Progress {
+    pub stage: AtomicUsize,
+    pub done: AtomicUsize,
+    pub total: AtomicUsize,
+}
+
+impl Progress {
+    pub const WALK: usize = 0;
+    pub const READ: usize = 1;
+    pub const PARSE: usize = 2;
+    pub const EVALUATE: usize = 3;
+
+    fn start(&self, stage: usize, total: usize) {
+        self.done.store(0, Ordering::Relaxed);
+        self.total.store(total, Ordering::Relaxed);
+        self.stage.store(stage, Ordering::Relaxed);
+    }
+
+    pub fn tick(&self) {
+        self.done.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// (stage, done, total), for display.
+    pub fn get(&self) -> (usize, usize, usize) {
+        (
+            self.stage.load(Ordering::Relaxed),
+            self.done.load(Ordering::Relaxed),
+            self.total.load(Ordering::Relaxed),
+        )
+    }
+}
+
+/// The directories of the FILE arguments among `paths`: the context that
+/// makes a scan of a file list report what a full scan reports for them.
+pub fn context_dirs(paths: &[PathBuf]) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = paths
+        .iter()
+        .filter(|p| p.as_os_str() != "-" && p.is_file())
+        .map(|p| match p.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        })
+        .collect();
+    dirs.sort();
+    dirs.dedup();
+    dirs
+}
+
+/// Add the files of the context directories (one level deep) to the walked
+/// candidates; returns the display names of the added (context-only) files.
+/// A `Chart.yaml` found only as context is left out: its chart is not rendered.
+fn add_context(
+    candidates: &mut Vec<discover::Candidate>,
+    context: &[PathBuf],
+    root: &Path,
+    threads: usize,
+) -> std::collections::BTreeSet<String> {
+    let mut added = std::collections::BTreeSet::new();
+    if context.is_empty() {
+        return added;
+    }
+    let (found, _) = discover::walk_to_depth(context, root, threads, Some(1));
+    let named: std::collections::BTreeSet<String> =
+        candidates.iter().map(|c| c.display.clone()).collect();
+    for c in found {
+        if named.contains(&c.display)
+            || added.contains(&c.display)
+            || c.path.file_name().is_some_and(|n| n == "Chart.yaml")
+        {
+            continue;
+        }
+        added.insert(c.display.clone());
+        candidates.push(c);
+    }
+    candidates.sort();
+    added
 }
 
 #[derive(Debug, Default, Clone)]
@@ -200,7 +302,7 @@ pub fn scan(opts: ScanOptions) -> Result<Scan, ScanError> {
 }
 
 fn scan_in_pool(opts: ScanOptions) -> Result<Scan, ScanError> {
-    let evaluator = Evaluator::new(
+    let mut evaluator = Evaluator::new(
         opts.rules.clone(),
         opts.settings.clone(),
         &opts.policies,
@@ -211,6 +313,8 @@ fn scan_in_pool(opts: ScanOptions) -> Result<Scan, ScanError> {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let root = scan_root(&opts.paths, &cwd);
     let mut stats = Stats::default();
+    let progress = opts.progress.clone().unwrap_or_default();
+    evaluator.progress = opts.progress.clone();
     let mut notes = Vec::new();
 
     let t = Instant::now();
@@ -229,7 +333,14 @@ fn scan_in_pool(opts: ScanOptions) -> Result<Scan, ScanError> {
     if !missing.is_empty() && missing.len() == roots.len() && !reads_stdin {
         return Err(ScanError::NothingReadable(missing));
     }
-    let (candidates, walk_notes) = discover::walk(&roots, &root, opts.threads);
+    let (mut candidates, walk_notes) = discover::walk(&roots, &root, opts.threads);
+    // Context files (see `ScanOptions::context`) are read, ingested and
+    // evaluated like the others; their findings are dropped after suppressions
+    // and the baseline. Terraform hook: a changed `.tf` file needs its whole
+    // module, and its directory is context, so the module's other `.tf` files
+    // reach `terraform_ingest` among `candidates`; `context_files` names them
+    // should the ingester need to tell named files from context.
+    let context_files = add_context(&mut candidates, &opts.context, &root, opts.threads);
     notes.extend(walk_notes.into_iter().map(|n| {
         if n.path.is_empty() {
             n.message
@@ -249,10 +360,18 @@ fn scan_in_pool(opts: ScanOptions) -> Result<Scan, ScanError> {
 
     let t = Instant::now();
     let charts = helm::find_charts(&candidates);
+    progress.start(
+        Progress::READ,
+        candidates
+            .iter()
+            .filter(|c| c.class == FileClass::Yaml)
+            .count(),
+    );
     let read: Vec<Result<Loaded, String>> = candidates
         .par_iter()
         .filter(|c| c.class == FileClass::Yaml)
         .map(|c| {
+            progress.tick();
             let size = std::fs::metadata(&c.path).map_or(0, |m| m.len());
             if size > opts.max_file_size {
                 let mut file = SourceFile::new(Some(c.path.clone()), c.display.clone(), String::new());
@@ -314,7 +433,8 @@ fn scan_in_pool(opts: ScanOptions) -> Result<Scan, ScanError> {
             Err(e) => unreadable.push(format!("{}: cannot read: {e}", opts.stdin_name)),
         }
     }
-    if loaded.is_empty() && !unreadable.is_empty() {
+    let has_terraform = candidates.iter().any(|c| c.class == FileClass::Terraform);
+    if loaded.is_empty() && !unreadable.is_empty() && !has_terraform {
         return Err(ScanError::NothingReadable(unreadable));
     }
     notes.extend(unreadable);
@@ -366,22 +486,61 @@ fn scan_in_pool(opts: ScanOptions) -> Result<Scan, ScanError> {
     }
     loaded.sort_by(|a, b| a.file.display.cmp(&b.file.display));
 
+    // Terraform modules are directories, read and evaluated as a whole; their
+    // files join the one file table, sorted by name with the others.
+    let mut tf = terraform_ingest(&candidates, &opts, &root, &cwd);
+    let displays: Vec<&str> = loaded.iter().map(|l| l.file.display.as_str()).collect();
+    let (yaml_ids, tf_ids) = terraform::merge_order(&displays, &tf.files);
+    tf.remap(&tf_ids);
+
+    progress.start(Progress::PARSE, loaded.len());
     let outcomes: Vec<(Vec<Resource>, Option<Finding>)> = loaded
         .par_iter()
-        .enumerate()
-        .map(|(i, l)| {
+        .zip(yaml_ids.par_iter())
+        .map(|(l, &id)| {
+            progress.tick();
             if l.in_chart {
                 (Vec::new(), None)
             } else {
-                ingest(l, i as FileId, &opts.classifier)
+                ingest(l, id, &opts.classifier)
             }
         })
         .collect();
-    let rendered_from: Vec<Option<usize>> = loaded.iter().map(|l| l.rendered_from).collect();
-    let files: Vec<SourceFile> = loaded.into_iter().map(|l| l.file).collect();
+    let total = yaml_ids.len() + tf_ids.len();
+    let mut rendered_from: Vec<Option<usize>> = vec![None; total];
+    let mut slots: Vec<Option<SourceFile>> = (0..total).map(|_| None).collect();
+    for (l, &id) in loaded.into_iter().zip(&yaml_ids) {
+        rendered_from[id as usize] = l.rendered_from;
+        slots[id as usize] = Some(l.file);
+    }
+    for (f, &id) in std::mem::take(&mut tf.files).into_iter().zip(&tf_ids) {
+        slots[id as usize] = Some(f);
+    }
+    let files: Vec<SourceFile> = slots.into_iter().flatten().collect();
     let mut resources = Vec::new();
     let mut found = Vec::new();
-    let mut scanned = 0;
+    let mut scanned = tf_ids.len();
+    for (file, pos, message) in std::mem::take(&mut tf.syntax_errors) {
+        found.push(parse_error(file, pos, message));
+    }
+    for (file, message) in std::mem::take(&mut tf.internal_errors) {
+        found.push(scanner_finding(
+            &rules::INTERNAL_ERROR,
+            file,
+            Pos::new(1, 1),
+            message,
+        ));
+    }
+    for (file, message) in std::mem::take(&mut tf.too_large) {
+        found.push(scanner_finding(
+            &rules::FILE_TOO_LARGE,
+            file,
+            Pos::new(1, 1),
+            message,
+        ));
+    }
+    resources.append(&mut tf.resources);
+    notes.append(&mut tf.notes);
     for (res, finding) in outcomes {
         if !res.is_empty() || finding.is_some() {
             scanned += 1;
@@ -419,8 +578,32 @@ fn scan_in_pool(opts: ScanOptions) -> Result<Scan, ScanError> {
     stats.parse = t.elapsed();
     stats.files_scanned = scanned;
     stats.resources = resources.len();
+    if !context_files.is_empty() {
+        // Counts are of the named files; context files are not "scanned".
+        let is_context = |id: FileId| {
+            files
+                .get(id as usize)
+                .is_some_and(|f| context_files.contains(&f.display))
+        };
+        let counted: std::collections::BTreeSet<FileId> = resources
+            .iter()
+            .map(|r| r.file)
+            .chain(found.iter().map(|f| f.location.file))
+            .chain((0..files.len() as FileId).filter(|&id| {
+                files[id as usize]
+                    .path
+                    .as_deref()
+                    .and_then(discover::classify)
+                    == Some(FileClass::Terraform)
+            }))
+            .filter(|&id| is_context(id))
+            .collect();
+        stats.files_scanned = scanned.saturating_sub(counted.len());
+        stats.resources = resources.iter().filter(|r| !is_context(r.file)).count();
+    }
 
     let t = Instant::now();
+    progress.start(Progress::EVALUATE, resources.len());
     let (rule_findings, errors, evaluations) = evaluator.run(&resources, &files);
     stats.rule_evaluations = evaluations;
     found.extend(rule_findings);
@@ -441,6 +624,13 @@ fn scan_in_pool(opts: ScanOptions) -> Result<Scan, ScanError> {
     found.extend(suppression_notes);
     if let Some((baseline, name)) = &opts.baseline {
         suppress::apply_baseline(&mut found, &files, baseline, name);
+    }
+    if !context_files.is_empty() {
+        found.retain(|f| {
+            files
+                .get(f.location.file as usize)
+                .is_none_or(|file| !context_files.contains(&file.display))
+        });
     }
     findings::sort(&mut found);
     stats.evaluate = t.elapsed();
@@ -500,6 +690,38 @@ fn ingest_file(
         },
         FileClass::Terraform => (Vec::new(), None),
     }
+}
+
+/// Read and evaluate the Terraform modules among the candidates.
+fn terraform_ingest(
+    candidates: &[discover::Candidate],
+    opts: &ScanOptions,
+    root: &Path,
+    cwd: &Path,
+) -> terraform::Output {
+    let tf: Vec<terraform::Candidate> = candidates
+        .iter()
+        .filter(|c| c.class == FileClass::Terraform)
+        .map(|c| terraform::Candidate {
+            path: c.path.clone(),
+            display: c.display.clone(),
+            class_path: c.class_path.clone(),
+        })
+        .collect();
+    if tf.is_empty() && opts.var_files.is_empty() {
+        return terraform::Output::default();
+    }
+    terraform::ingest(
+        &tf,
+        &terraform::Options {
+            classifier: &opts.classifier,
+            var_files: &opts.var_files,
+            vars: &opts.vars,
+            display_base: root,
+            cwd,
+            max_file_size: opts.max_file_size,
+        },
+    )
 }
 
 /// An IL001 finding: a chart directory that could not be rendered.

@@ -331,7 +331,12 @@ pub fn apply(
                     }
                 ),
             ));
-        } else if report_unused && !used[i] {
+        } else if report_unused
+            && !used[i]
+            // A directive for rules that did not run (`--skip-rule`, `disable`)
+            // cannot have matched anything: it is not stale.
+            && rules.iter().any(|r| names_rule(&d.rules, r))
+        {
             notes.push(crate::scan::scanner_finding(
                 &rules::UNUSED_SUPPRESSION,
                 d.file,

@@ -342,7 +342,10 @@ fn env_decides_where_production_rules_apply() {
                 let level = lowered(f["level"].as_str().expect("level"));
                 f["level"] = Value::from(level);
                 // Messages may name the environment they judged.
-                let message = f["message"].as_str().expect("message").replace("production", "staging");
+                let message = f["message"]
+                    .as_str()
+                    .expect("message")
+                    .replace("production", "staging");
                 f["message"] = Value::from(message);
             }
             f

@@ -27,7 +27,7 @@ fn scan_with(paths: Vec<PathBuf>, rule: &str, forced: Option<Environment>) -> Sc
         threads: 2,
         classifier: Classifier {
             forced,
-            globs: Vec::new(),
+            ..Classifier::default()
         },
         rules,
         settings: Settings::default(),

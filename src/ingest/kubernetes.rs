@@ -171,6 +171,9 @@ fn resource(node: Node, file: &SourceFile, id: FileId, classifier: &Classifier) 
         attributes: node,
         pod_spec,
         helm: None,
+        header_span: None,
+        origin: Vec::new(),
+        references: Vec::new(),
     }
 }
 

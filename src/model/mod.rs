@@ -8,7 +8,7 @@ use serde::Serialize;
 
 pub use value::{AttrPath, Entry, Node, Seg, Value};
 
-use crate::source::{FileId, Span};
+use crate::source::{FileId, Location, Span};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -66,6 +66,21 @@ pub struct Resource {
     pub pod_spec: Option<AttrPath>,
     /// The Helm chart template this object was rendered from, if known.
     pub helm: Option<HelmOrigin>,
+    /// Terraform: the block header (`resource "aws_s3_bucket" "b"`), where
+    /// findings about missing attributes point. `None`: the first line of
+    /// `attributes` is the header (Kubernetes).
+    pub header_span: Option<Span>,
+    /// Terraform: the `module` calls this instance was created through,
+    /// outermost (root module) first; findings list them as related locations.
+    pub origin: Vec<Location>,
+    /// Terraform: references to other resources found in attribute values:
+    /// (attribute path, target address), e.g. (`bucket`, `aws_s3_bucket.b`) for
+    /// `bucket = aws_s3_bucket.b.id`, (`bucket`, `aws_s3_bucket.b["x"]`) through
+    /// `each.value.id` of a `for_each` over `aws_s3_bucket.b`. Addresses are
+    /// full (`module.m.aws_s3_bucket.b`), indexed when the reference names an
+    /// instance, and may name data sources (`data.t.n`) or unresolved modules
+    /// (`module.vpc`). Empty for Kubernetes.
+    pub references: Vec<(AttrPath, String)>,
 }
 
 /// Where a rendered Kubernetes object came from (`# Source:` comment).
@@ -78,14 +93,18 @@ pub struct HelmOrigin {
 }
 
 impl Resource {
-    /// The span to report for `path`: the deepest node on it that exists.
+    /// The span to report for `path`: the deepest node on it that exists
+    /// (the header when not even its first step exists).
     pub fn locate(&self, path: &AttrPath) -> Span {
-        self.attributes.locate(&path.0).0
+        match self.attributes.locate(&path.0) {
+            (_, 0) => self.header(),
+            (span, _) => span,
+        }
     }
 
-    /// The resource header: its first line.
+    /// The resource header: the Terraform block header, else the first line.
     pub fn header(&self) -> Span {
-        self.attributes.anchor()
+        self.header_span.unwrap_or_else(|| self.attributes.anchor())
     }
 
     pub fn namespace_or_default(&self) -> &str {

@@ -1,5 +1,6 @@
 //! Reporters: they read findings and never know where they came from.
 
+pub mod explain;
 pub mod human;
 pub mod json;
 pub mod sarif;

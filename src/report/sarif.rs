@@ -49,7 +49,7 @@ fn descriptor(rule: &Rule) -> sarif::ReportingDescriptor {
                 .markdown(format!("{}\n\n{}", m.rationale, m.help))
                 .build(),
         )
-.default_configuration(sarif::ReportingConfiguration {
+        .default_configuration(sarif::ReportingConfiguration {
             level: Some(level(m.level)),
             ..Default::default()
         })

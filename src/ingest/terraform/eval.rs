@@ -17,6 +17,9 @@ use super::value::{self, equal, to_bool, to_number, to_string, unknown_from, V};
 
 /// Longest string an expression may build (bytes).
 pub const MAX_STRING: usize = 4 * 1024 * 1024;
+/// Deepest nesting of evaluations (expressions inside expressions, and the
+/// locals and outputs they refer to).
+pub const MAX_DEPTH: u32 = 2_000;
 /// Most elements a collection built by one function or `for` may have.
 pub const MAX_ELEMENTS: usize = 1_000_000;
 
@@ -40,6 +43,8 @@ pub fn err<T>(msg: impl Into<String>) -> Result<T, EvalError> {
 pub struct Budget {
     fuel: Cell<u64>,
     exhausted: Cell<bool>,
+    /// Nested `eval` calls right now (stack safety).
+    depth: Cell<u32>,
 }
 
 impl Budget {
@@ -47,6 +52,7 @@ impl Budget {
         Budget {
             fuel: Cell::new(fuel),
             exhausted: Cell::new(false),
+            depth: Cell::new(0),
         }
     }
 
@@ -117,6 +123,19 @@ impl<'a> Eval<'a> {
         if !self.budget.charge(1) {
             return Ok(V::unknown());
         }
+        // Bounded recursion: parser limits keep expressions shallow, but lazily
+        // evaluated locals and outputs nest evaluations too.
+        let depth = self.budget.depth.get();
+        if depth >= MAX_DEPTH {
+            return err("expressions nest too deeply");
+        }
+        self.budget.depth.set(depth + 1);
+        let out = self.eval_inner(e, env);
+        self.budget.depth.set(depth);
+        out
+    }
+
+    fn eval_inner(&self, e: &Expr, env: Env) -> R {
         match &e.kind {
             ExprKind::Null => Ok(V::Null),
             ExprKind::Bool(b) => Ok(V::Bool(*b)),
@@ -418,10 +437,18 @@ impl<'a> Eval<'a> {
                     let val = self.eval(&f.value, inner)?;
                     if f.group {
                         groups.entry(key).or_default().push(val);
-                    } else if map.contains_key(&key) {
-                        return err(format!("duplicate object key {key:?} (use ... to group)"));
                     } else {
-                        map.insert(key, val);
+                        match map.entry(key) {
+                            std::collections::btree_map::Entry::Occupied(o) => {
+                                return err(format!(
+                                    "duplicate object key {:?} (use ... to group)",
+                                    o.key()
+                                ));
+                            }
+                            std::collections::btree_map::Entry::Vacant(v) => {
+                                v.insert(val);
+                            }
+                        }
                     }
                 }
             }
@@ -663,13 +690,32 @@ mod tests {
         assert_eq!(json("[{a = 1}, {a = 2}][*].a"), "[1,2]");
     }
 
+    fn attr_json(text: &str) -> String {
+        let f = crate::source::SourceFile::new(None, "x.tf".into(), text.into());
+        let body = super::super::parse::parse_file(&f).expect("parses");
+        let budget = Budget::new(1000);
+        let v = Eval::new(&NoContext, &budget)
+            .eval(&body.attrs[0].expr, None)
+            .expect("evaluates");
+        let mut out = String::new();
+        value::json_encode(&v, &mut out).expect("known");
+        out
+    }
+
     #[test]
     fn heredocs() {
         assert_eq!(
-            json("<<EOT\nhello ${\"x\"}\n  there\nEOT\n"),
+            attr_json("x = <<EOT\nhello ${\"x\"}\n  there\nEOT\n"),
             "\"hello x\\n  there\\n\""
         );
-        assert_eq!(json("<<-EOT\n    a\n      b\n    EOT\n"), "\"a\\n  b\\n\"");
+        assert_eq!(
+            attr_json("x = <<-EOT\n    a\n      b\n    EOT\n"),
+            "\"a\\n  b\\n\""
+        );
+        assert_eq!(
+            attr_json("x = <<EOT\n%{ for s in [\"a\", \"b\"] ~}\n- ${s}\n%{ endfor ~}\nEOT\n"),
+            "\"- a\\n- b\\n\""
+        );
     }
 
     #[test]

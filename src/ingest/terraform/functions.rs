@@ -656,6 +656,18 @@ pub fn call(name: &str, args: Vec<V>, budget: &Budget) -> R {
         "list" | "map" => err(format!("the {name} function was removed in Terraform 0.12")),
         _ => return Ok(unknown_from(&args)),
     };
+    // Big results cost in proportion, so repeated growth meets the budget.
+    if let Ok(v) = &out {
+        let size = match v {
+            V::List(x) | V::Set(x) => x.len(),
+            V::Map(m) => m.len(),
+            V::Str(s) => s.len() / 64,
+            _ => 0,
+        };
+        if !budget.charge(size as u64) {
+            return Ok(V::unknown());
+        }
+    }
     out
 }
 
@@ -1250,7 +1262,7 @@ fn format_one(verb: char, spec: &Spec, arg: &V) -> Result<String, EvalError> {
                             } else {
                                 n.abs().log10().floor() as i64
                             };
-                            if exp < -4 || exp >= 21 {
+                            if !(-4..21).contains(&exp) {
                                 let s = format!("{n:e}");
                                 fix_exp(&s)
                             } else {
@@ -1457,21 +1469,23 @@ impl Cidr {
         if newbits < 0 || netnum < 0 {
             return err("cidrsubnet: newbits and netnum must not be negative");
         }
-        let len = self.len + newbits as u32;
-        if newbits > 128 || len > self.bits() {
+        if newbits > i64::from(self.bits() - self.len) {
             return err(format!(
                 "cidrsubnet: insufficient address space to extend prefix of {} by {newbits}",
                 self.len
             ));
         }
+        let len = self.len + newbits as u32;
         if newbits < 127 && (netnum as u128) >= (1u128 << newbits) {
-            return err(format!("cidrsubnet: prefix extension of {newbits} does not accommodate a subnet numbered {netnum}"));
+            return err(format!(
+                "cidrsubnet: prefix extension of {newbits} does not accommodate a subnet numbered {netnum}"
+            ));
         }
         let shift = self.bits() - len;
         let add = if shift >= 128 {
             0
         } else {
-            (netnum as u128) << shift
+            (netnum as u128).checked_shl(shift).unwrap_or(0)
         };
         Ok(Cidr {
             v6: self.v6,
@@ -1483,23 +1497,26 @@ impl Cidr {
     /// The next free subnet of `newbits` after `next` (an offset in addresses), as
     /// `cidrsubnets` allocates them.
     fn subnet_at(&self, newbits: i64, next: &mut u128) -> Result<Cidr, EvalError> {
-        if newbits < 1 {
-            return err("cidrsubnets: each new bit count must be at least 1");
+        if newbits < 1 || newbits > i64::from(self.bits() - self.len) {
+            return err(
+                "cidrsubnets: each new bit count must be between 1 and the free prefix bits",
+            );
         }
         let len = self.len + newbits as u32;
-        if len > self.bits() {
-            return err("cidrsubnets: not enough address space");
-        }
         let size: u128 = 1u128 << (self.bits() - len);
-        let start = next.div_ceil(size) * size;
+        let start = next.div_ceil(size).checked_mul(size);
+        let end = start.and_then(|s| s.checked_add(size));
+        let (Some(start), Some(end)) = (start, end) else {
+            return err("cidrsubnets: not enough remaining address space");
+        };
         let host_space = self.bits() - self.len;
-        if host_space < 128 && start + size > (1u128 << host_space) {
+        if host_space < 128 && end > (1u128 << host_space) {
             return err("cidrsubnets: not enough remaining address space");
         }
-        *next = start + size;
+        *next = end;
         Ok(Cidr {
             v6: self.v6,
-            addr: self.addr + start,
+            addr: self.addr.wrapping_add(start),
             len,
         })
     }
@@ -1524,7 +1541,7 @@ impl Cidr {
             }
             n
         };
-        Ok(self.ip(self.addr + n))
+        Ok(self.ip(self.addr.wrapping_add(n)))
     }
 
     fn ip(&self, addr: u128) -> String {

@@ -20,7 +20,7 @@ use super::project::{is_local, Project};
 use super::types::Ty;
 use super::value::{self, unknown_from, V};
 use crate::environment::Classifier;
-use crate::model::{AttrPath, EnvSource, Entry, Environment, Node, Platform, Resource, Seg, Value};
+use crate::model::{AttrPath, Entry, EnvSource, Environment, Node, Platform, Resource, Value};
 use crate::source::{FileId, Location, Span};
 
 /// Most instances of one resource or module call (`count`, `for_each`).
@@ -32,7 +32,11 @@ pub const MAX_NESTING: usize = 96;
 /// Deepest module call nesting.
 pub const MAX_MODULE_DEPTH: usize = 32;
 /// Evaluation steps one root module may take.
-pub const FUEL: u64 = 50_000_000;
+pub const FUEL: u64 = 20_000_000;
+/// Most module instances one root module may create.
+pub const MAX_MODULES: usize = 10_000;
+/// Most nested blocks one resource instance may get from `dynamic` blocks.
+pub const MAX_BLOCKS: usize = 10_000;
 
 /// Meta-arguments of resources that are not attributes.
 const RESOURCE_META: &[&str] = &["count", "for_each", "provider", "depends_on"];
@@ -47,6 +51,7 @@ pub struct Root<'p> {
     notes: RefCell<Vec<String>>,
     nesting: Cell<usize>,
     emitted: Cell<usize>,
+    modules: Cell<usize>,
     manifest: Option<&'p HashMap<String, PathBuf>>,
     pub dir: &'p Path,
 }
@@ -60,6 +65,7 @@ impl<'p> Root<'p> {
             notes: RefCell::new(Vec::new()),
             nesting: Cell::new(0),
             emitted: Cell::new(0),
+            modules: Cell::new(0),
             manifest: project.manifests.get(dir),
             dir,
         }
@@ -94,7 +100,9 @@ impl<'p> Root<'p> {
     fn nested<T>(&self, what: &str, f: impl FnOnce() -> T, fallback: T) -> T {
         let n = self.nesting.get();
         if n >= MAX_NESTING {
-            self.note(format!("{what}: references nest more than {MAX_NESTING} levels deep; its value is unknown"));
+            self.note(format!(
+                "{what}: references nest more than {MAX_NESTING} levels deep; its value is unknown"
+            ));
             return fallback;
         }
         self.nesting.set(n + 1);
@@ -118,7 +126,10 @@ pub enum Expansion {
     Keys(Vec<(String, V)>),
     /// `count`/`for_each` is unknown: one instance whose `count.index` or
     /// `each.*` are unknown (carrying what the expression referred to).
-    Unknown { by_count: bool, from: V },
+    Unknown {
+        by_count: bool,
+        from: V,
+    },
 }
 
 /// One instance of an expansion: its address suffix and its binding.
@@ -129,7 +140,9 @@ struct InstanceKey {
 
 impl Expansion {
     fn instances(&self) -> Vec<InstanceKey> {
-        let obj = |pairs: Vec<(&str, V)>| V::map(pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect());
+        let obj = |pairs: Vec<(&str, V)>| {
+            V::map(pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+        };
         match self {
             Expansion::Single => vec![InstanceKey {
                 suffix: String::new(),
@@ -145,7 +158,10 @@ impl Expansion {
                 .iter()
                 .map(|(k, v)| InstanceKey {
                     suffix: format!("[{}]", quote(k)),
-                    binding: Some(("each", obj(vec![("key", V::str(k.as_str())), ("value", v.clone())]))),
+                    binding: Some((
+                        "each",
+                        obj(vec![("key", V::str(k.as_str())), ("value", v.clone())]),
+                    )),
                 })
                 .collect(),
             Expansion::Unknown { by_count, from } => {
@@ -218,7 +234,11 @@ pub struct Inst<'p> {
 impl<'p> Inst<'p> {
     /// The root module instance, with variables from the directory's var files,
     /// `--var-file` and `--var`.
-    pub fn root(root: &'p Root<'p>, config: &'p ModuleConfig, cli_vars: &[(String, String)]) -> Inst<'p> {
+    pub fn root(
+        root: &'p Root<'p>,
+        config: &'p ModuleConfig,
+        cli_vars: &[(String, String)],
+    ) -> Inst<'p> {
         let ev = Eval::new(&super::eval::NoContext, &root.budget);
         let mut given: BTreeMap<String, V> = BTreeMap::new();
         let bodies = config
@@ -228,7 +248,10 @@ impl<'p> Inst<'p> {
             .chain(root.project.cli_var_files.iter().map(|(_, b)| b));
         for body in bodies {
             for a in &body.attrs {
-                given.insert(a.name.clone(), ev.eval(&a.expr, None).unwrap_or_else(|_| V::unknown()));
+                given.insert(
+                    a.name.clone(),
+                    ev.eval(&a.expr, None).unwrap_or_else(|_| V::unknown()),
+                );
             }
         }
         for (name, raw) in cli_vars {
@@ -248,7 +271,17 @@ impl<'p> Inst<'p> {
             given.insert(name.clone(), v);
         }
         let vars = bind_vars(config, given, &root.budget);
-        Inst::new(root, config, String::new(), String::new(), vars, Vec::new(), vec![config.dir.clone()], BTreeMap::new(), Vec::new())
+        Inst::new(
+            root,
+            config,
+            String::new(),
+            String::new(),
+            vars,
+            Vec::new(),
+            vec![config.dir.clone()],
+            BTreeMap::new(),
+            Vec::new(),
+        )
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -305,14 +338,22 @@ impl<'p> Inst<'p> {
         let Some(decl) = self.config.locals.get(name) else {
             return V::unknown();
         };
-        self.locals.borrow_mut().insert(name.to_string(), Slot::InProgress);
+        self.locals
+            .borrow_mut()
+            .insert(name.to_string(), Slot::InProgress);
         let what = self.what(&format!("local.{name}"));
         let v = self.root.nested(
             &what,
-            || self.ev().eval(&decl.expr, None).unwrap_or_else(|_| V::unknown()),
+            || {
+                self.ev()
+                    .eval(&decl.expr, None)
+                    .unwrap_or_else(|_| V::unknown())
+            },
             V::unknown(),
         );
-        self.locals.borrow_mut().insert(name.to_string(), Slot::Done(v.clone()));
+        self.locals
+            .borrow_mut()
+            .insert(name.to_string(), Slot::Done(v.clone()));
         v
     }
 
@@ -320,22 +361,35 @@ impl<'p> Inst<'p> {
         match self.outputs.borrow().get(name) {
             Some(Slot::Done(v)) => return Ok(v.clone()),
             Some(Slot::InProgress) => {
-                self.root.note(format!("{}: output {name:?} refers to itself; its value is unknown", self.config.display));
+                self.root.note(format!(
+                    "{}: output {name:?} refers to itself; its value is unknown",
+                    self.config.display
+                ));
                 return Ok(V::unknown());
             }
             None => {}
         }
         let Some(decl) = self.config.outputs.get(name) else {
-            return Err(EvalError::new(format!("the module has no output named {name:?}")));
+            return Err(EvalError::new(format!(
+                "the module has no output named {name:?}"
+            )));
         };
-        self.outputs.borrow_mut().insert(name.to_string(), Slot::InProgress);
+        self.outputs
+            .borrow_mut()
+            .insert(name.to_string(), Slot::InProgress);
         let what = self.what(&format!("output.{name}"));
         let v = self.root.nested(
             &what,
-            || self.ev().eval(&decl.expr, None).unwrap_or_else(|_| V::unknown()),
+            || {
+                self.ev()
+                    .eval(&decl.expr, None)
+                    .unwrap_or_else(|_| V::unknown())
+            },
             V::unknown(),
         );
-        self.outputs.borrow_mut().insert(name.to_string(), Slot::Done(v.clone()));
+        self.outputs
+            .borrow_mut()
+            .insert(name.to_string(), Slot::Done(v.clone()));
         Ok(v)
     }
 
@@ -378,7 +432,10 @@ impl<'p> Inst<'p> {
                     keys.dedup_by(|a, b| a.0 == b.0);
                     Expansion::Keys(keys)
                 }
-                None => Expansion::Unknown { by_count: false, from: v },
+                None => Expansion::Unknown {
+                    by_count: false,
+                    from: v,
+                },
             };
         }
         if let Some(a) = body.attr("count") {
@@ -396,7 +453,10 @@ impl<'p> Inst<'p> {
                     };
                     Expansion::Count(n)
                 }
-                _ if v.is_unknown() => Expansion::Unknown { by_count: true, from: v },
+                _ if v.is_unknown() => Expansion::Unknown {
+                    by_count: true,
+                    from: v,
+                },
                 // A negative, fractional or non-number count is an error in
                 // Terraform: there is nothing to check.
                 _ => Expansion::Count(0),
@@ -420,7 +480,10 @@ impl<'p> Inst<'p> {
                     self.config.display,
                     self.resource_address(idx)
                 ));
-                return Expansion::Unknown { by_count: false, from: V::unknown() };
+                return Expansion::Unknown {
+                    by_count: false,
+                    from: V::unknown(),
+                };
             }
             None => {}
         }
@@ -429,7 +492,10 @@ impl<'p> Inst<'p> {
         let e = self.root.nested(
             &what,
             || self.expand(&self.config.resources[idx].block.body, &what),
-            Expansion::Unknown { by_count: false, from: V::unknown() },
+            Expansion::Unknown {
+                by_count: false,
+                from: V::unknown(),
+            },
         );
         self.expansions.borrow_mut().insert(idx, Some(e.clone()));
         e
@@ -440,7 +506,11 @@ impl<'p> Inst<'p> {
         let addr = self.resource_address(idx);
         match self.expansion(idx) {
             Expansion::Single | Expansion::Unknown { .. } => V::unknown_ref(&addr),
-            Expansion::Count(n) => V::list((0..n).map(|i| V::unknown_ref(&format!("{addr}[{i}]"))).collect()),
+            Expansion::Count(n) => V::list(
+                (0..n)
+                    .map(|i| V::unknown_ref(&format!("{addr}[{i}]")))
+                    .collect(),
+            ),
             Expansion::Keys(keys) => V::map(
                 keys.iter()
                     .map(|(k, _)| (k.clone(), V::unknown_ref(&format!("{addr}[{}]", quote(k)))))
@@ -485,7 +555,10 @@ impl<'p> Inst<'p> {
             return Rc::new(Children::Skipped);
         }
         let what = self.what(&format!("module.{}", call.name));
-        let c = Rc::new(self.root.nested(&what, || self.make_children(call), Children::Skipped));
+        let c = Rc::new(
+            self.root
+                .nested(&what, || self.make_children(call), Children::Skipped),
+        );
         self.children_busy.borrow_mut().remove(&idx);
         self.children.borrow_mut().insert(idx, c.clone());
         c
@@ -493,14 +566,28 @@ impl<'p> Inst<'p> {
 
     fn make_children(&self, call: &ModuleCall) -> Children<'p> {
         let address = self.call_address(call);
-        let source = call.source.clone().unwrap_or_else(|| "<not a literal>".into());
+        let source = call
+            .source
+            .clone()
+            .unwrap_or_else(|| "<not a literal>".into());
         let Some(dir) = self.call_dir(call) else {
-            let why = if is_local(&source) { "directory not found" } else { "not downloaded (run terraform init to check its resources)" };
-            self.root.note(format!("{}: module {address} ({source}) not resolved: {why}", self.config.display));
+            let why = if is_local(&source) {
+                "directory not found"
+            } else {
+                "not downloaded; its inputs are checked as a `module` resource (run `terraform init` to check the resources inside)"
+            };
+            // One note per call in the configuration, not per instance.
+            self.root.note(format!(
+                "{}: module.{} ({source}) not resolved: {why}",
+                self.config.display, call.name
+            ));
             return Children::Unresolved;
         };
         let Some(config) = self.root.project.modules.get(dir) else {
-            self.root.note(format!("{}: module {address} ({source}) not resolved: not loaded", self.config.display));
+            self.root.note(format!(
+                "{}: module.{} ({source}) not resolved: not loaded",
+                self.config.display, call.name
+            ));
             return Children::Unresolved;
         };
         if self.dirs.contains(dir) {
@@ -517,7 +604,10 @@ impl<'p> Inst<'p> {
             ));
             return Children::Skipped;
         }
-        let expansion = self.expand(&call.block.body, &self.what(&format!("module.{}", call.name)));
+        let expansion = self.expand(
+            &call.block.body,
+            &self.what(&format!("module.{}", call.name)),
+        );
         let key_path = if self.key_path.is_empty() {
             call.name.clone()
         } else {
@@ -530,21 +620,31 @@ impl<'p> Inst<'p> {
         });
         let mut dirs = self.dirs.clone();
         dirs.push(dir.clone());
-        let provider_map: Vec<(String, String)> = match call.block.body.attr("providers").map(|a| &a.expr.kind) {
-            Some(ExprKind::Object(items)) => items
-                .iter()
-                .filter_map(|i| {
-                    let k = match &i.key {
-                        ObjKey::Name(n) => n.clone(),
-                        ObjKey::Expr(e) => e.as_dotted_name()?,
-                    };
-                    Some((k, i.value.as_dotted_name()?))
-                })
-                .collect(),
-            _ => Vec::new(),
-        };
-        let list = expansion
-            .instances()
+        let provider_map: Vec<(String, String)> =
+            match call.block.body.attr("providers").map(|a| &a.expr.kind) {
+                Some(ExprKind::Object(items)) => items
+                    .iter()
+                    .filter_map(|i| {
+                        let k = match &i.key {
+                            ObjKey::Name(n) => n.clone(),
+                            ObjKey::Expr(e) => e.as_dotted_name()?,
+                        };
+                        Some((k, i.value.as_dotted_name()?))
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            };
+        let mut keys = expansion.instances();
+        let room = MAX_MODULES.saturating_sub(self.root.modules.get());
+        if keys.len() > room {
+            self.root.note(format!(
+                "{}: more than {MAX_MODULES} module instances; the rest are not evaluated",
+                self.root.display(self.root.dir)
+            ));
+            keys.truncate(room);
+        }
+        self.root.modules.set(self.root.modules.get() + keys.len());
+        let list = keys
             .into_iter()
             .map(|key| {
                 let scope = key.binding.as_ref().map(|(name, v)| Scope {
@@ -556,10 +656,16 @@ impl<'p> Inst<'p> {
                 let ev = self.ev();
                 let mut given = BTreeMap::new();
                 for a in &call.block.body.attrs {
-                    if MODULE_META.contains(&a.name.as_str()) || a.name == "source" || a.name == "version" {
+                    if MODULE_META.contains(&a.name.as_str())
+                        || a.name == "source"
+                        || a.name == "version"
+                    {
                         continue;
                     }
-                    given.insert(a.name.clone(), ev.eval(&a.expr, env).unwrap_or_else(|_| V::unknown()));
+                    given.insert(
+                        a.name.clone(),
+                        ev.eval(&a.expr, env).unwrap_or_else(|_| V::unknown()),
+                    );
                 }
                 let vars = bind_vars(config, given, &self.root.budget);
                 Rc::new(Inst::new(
@@ -588,15 +694,19 @@ impl<'p> Inst<'p> {
                     let Some(inst) = list.first() else {
                         return Ok((V::unknown_ref(&address), 0));
                     };
-                    match ops.first() {
-                        Some(Op::Attr(out)) => {
-                            let v = inst.output(out)?;
-                            Ok((if matches!(expansion, Expansion::Unknown { .. }) { unknown_from([&v]) } else { v }, 1))
-                        }
-                        _ => Ok((inst.outputs_object(), 0)),
-                    }
+                    // With an unknown count/for_each, `module.x` itself is unknown
+                    // (but still refers to what its outputs refer to).
+                    let unknown = matches!(expansion, Expansion::Unknown { .. });
+                    let (v, used) = match ops.first() {
+                        Some(Op::Attr(out)) => (inst.output(out)?, 1),
+                        _ => (inst.outputs_object(), 0),
+                    };
+                    Ok((if unknown { unknown_from([&v]) } else { v }, used))
                 }
-                Expansion::Count(_) => Ok((V::list(list.iter().map(|i| i.outputs_object()).collect()), 0)),
+                Expansion::Count(_) => Ok((
+                    V::list(list.iter().map(|i| i.outputs_object()).collect()),
+                    0,
+                )),
                 Expansion::Keys(keys) => Ok((
                     V::map(
                         keys.iter()
@@ -647,7 +757,11 @@ impl<'p> Inst<'p> {
                     .blocks("default_tags")
                     .last()
                     .and_then(|b| b.body.attr("tags"))
-                    .map(|a| self.ev().eval(&a.expr, None).unwrap_or_else(|_| V::unknown()))
+                    .map(|a| {
+                        self.ev()
+                            .eval(&a.expr, None)
+                            .unwrap_or_else(|_| V::unknown())
+                    })
                     .unwrap_or(V::Null);
                 map.insert(key, tags);
             }
@@ -675,11 +789,31 @@ impl<'p> Inst<'p> {
                     Mode::Data => format!("data.{}", decl.ty),
                 };
                 let mut b = Builder::new(self.ev());
-                let mut attributes = b.body(&decl.block.body, scope.as_ref(), decl.block.span, RESOURCE_META, RESOURCE_META_BLOCKS);
+                let mut attributes = b.body(
+                    &decl.block.body,
+                    scope.as_ref(),
+                    decl.block.span,
+                    RESOURCE_META,
+                    RESOURCE_META_BLOCKS,
+                );
                 if decl.mode == Mode::Managed {
                     self.add_tags_all(decl, &mut attributes);
                 }
-                out.push(self.resource(decl.file, &decl.block, kind, &decl.name, format!("{base}{}", key.suffix), attributes, b.refs));
+                if b.truncated {
+                    self.root.note(format!(
+                        "{}: {base}{} has more than {MAX_BLOCKS} dynamic blocks; the rest are not evaluated",
+                        self.config.display, key.suffix
+                    ));
+                }
+                out.push(self.resource(
+                    decl.file,
+                    &decl.block,
+                    kind,
+                    &decl.name,
+                    format!("{base}{}", key.suffix),
+                    attributes,
+                    b.refs,
+                ));
             }
         }
         for idx in 0..self.config.calls.len() {
@@ -705,9 +839,23 @@ impl<'p> Inst<'p> {
                             parent: None,
                         });
                         let mut b = Builder::new(self.ev());
-                        let attributes = b.body(&call.block.body, scope.as_ref(), call.block.span, MODULE_META, &[]);
+                        let attributes = b.body(
+                            &call.block.body,
+                            scope.as_ref(),
+                            call.block.span,
+                            MODULE_META,
+                            &[],
+                        );
                         let address = format!("{}{}", self.call_address(call), key.suffix);
-                        out.push(self.resource(call.file, &call.block, "module".into(), &call.name, address, attributes, b.refs));
+                        out.push(self.resource(
+                            call.file,
+                            &call.block,
+                            "module".into(),
+                            &call.name,
+                            address,
+                            attributes,
+                            b.refs,
+                        ));
                     }
                 }
             }
@@ -754,9 +902,16 @@ impl<'p> Inst<'p> {
             }
         }
         if env_source == EnvSource::Default {
-            let tags = attributes.get("tags_all").or_else(|| attributes.get("tags"));
+            let tags = attributes
+                .get("tags_all")
+                .or_else(|| attributes.get("tags"));
             let marker = |k: &str| tags.and_then(|t| t.get(k)).and_then(Node::scalar_text);
-            let markers = [marker("Environment"), marker("environment"), marker("env"), marker("Env")];
+            let markers = [
+                marker("Environment"),
+                marker("environment"),
+                marker("env"),
+                marker("Env"),
+            ];
             let refs: Vec<Option<&str>> = markers.iter().map(Option::as_deref).collect();
             (environment, env_source) = classifier.classify(&own, &refs);
         }
@@ -853,7 +1008,10 @@ impl super::eval::Context for Inst<'_> {
         match name {
             "var" => {
                 let n = attr(0)?;
-                Some(Ok((self.vars.get(n).cloned().unwrap_or_else(V::unknown), 1)))
+                Some(Ok((
+                    self.vars.get(n).cloned().unwrap_or_else(V::unknown),
+                    1,
+                )))
             }
             "local" => {
                 let n = attr(0)?;
@@ -862,7 +1020,10 @@ impl super::eval::Context for Inst<'_> {
             "module" => {
                 let n = attr(0)?;
                 let idx = *self.config.call_index.get(n)?;
-                Some(self.module_value(idx, &ops[1..]).map(|(v, used)| (v, used + 1)))
+                Some(
+                    self.module_value(idx, &ops[1..])
+                        .map(|(v, used)| (v, used + 1)),
+                )
             }
             "data" => {
                 let (t, n) = (attr(0)?, attr(1)?);
@@ -894,7 +1055,11 @@ impl super::eval::Context for Inst<'_> {
 
 /// Variable values of a module instance: what was given (converted to the
 /// declared type), else the default, else unknown.
-fn bind_vars(config: &ModuleConfig, mut given: BTreeMap<String, V>, budget: &Budget) -> BTreeMap<String, V> {
+fn bind_vars(
+    config: &ModuleConfig,
+    mut given: BTreeMap<String, V>,
+    budget: &Budget,
+) -> BTreeMap<String, V> {
     let ev = Eval::new(&super::eval::NoContext, budget);
     let mut out = BTreeMap::new();
     for (name, decl) in &config.variables {
@@ -919,6 +1084,9 @@ struct Builder<'e> {
     ev: Eval<'e>,
     path: AttrPath,
     refs: Vec<(AttrPath, String)>,
+    /// Blocks made by `dynamic` so far, and whether some were left out.
+    blocks: usize,
+    truncated: bool,
 }
 
 impl<'e> Builder<'e> {
@@ -927,12 +1095,21 @@ impl<'e> Builder<'e> {
             ev,
             path: AttrPath::root(),
             refs: Vec::new(),
+            blocks: 0,
+            truncated: false,
         }
     }
 
     /// A block body as a map: attributes, then nested blocks as lists of maps
     /// (`versioning[0].enabled`), `dynamic` blocks expanded in place.
-    fn body(&mut self, body: &Body, env: Env, span: Span, skip: &[&str], skip_blocks: &[&str]) -> Node {
+    fn body(
+        &mut self,
+        body: &Body,
+        env: Env,
+        span: Span,
+        skip: &[&str],
+        skip_blocks: &[&str],
+    ) -> Node {
         let mut entries = Vec::new();
         for a in &body.attrs {
             if skip.contains(&a.name.as_str()) {
@@ -941,7 +1118,7 @@ impl<'e> Builder<'e> {
             let v = self.ev.eval(&a.expr, env).unwrap_or_else(|_| V::unknown());
             self.path.push(a.name.as_str());
             let node = self.located(&a.expr, v);
-            self.path.pop();
+            self.path.0.pop();
             entries.push(Entry {
                 key: a.name.as_str().into(),
                 key_span: a.name_span,
@@ -1009,17 +1186,23 @@ impl<'e> Builder<'e> {
         let items: Vec<(V, V)> = match &fe {
             V::Unknown(_) => vec![(unknown_from([&fe]), unknown_from([&fe]))],
             V::Null => Vec::new(),
-            other => match super::eval::iterate(other) {
-                Ok(items) => items,
-                Err(_) => Vec::new(),
-            },
+            other => super::eval::iterate(other).unwrap_or_default(),
         };
         let mut out = Vec::new();
-        for (i, (k, v)) in items.into_iter().take(MAX_INSTANCES).enumerate() {
+        for (i, (k, v)) in items.into_iter().enumerate() {
+            if self.blocks >= MAX_BLOCKS {
+                self.truncated = true;
+                break;
+            }
+            self.blocks += 1;
             if !self.ev.budget.charge(1) {
                 break;
             }
-            let it = V::map([("key".to_string(), k), ("value".to_string(), v)].into_iter().collect());
+            let it = V::map(
+                [("key".to_string(), k), ("value".to_string(), v)]
+                    .into_iter()
+                    .collect(),
+            );
             let scope = Scope {
                 name: &iterator,
                 value: it,
@@ -1052,7 +1235,7 @@ impl<'e> Builder<'e> {
                     }
                     self.path.push(key.as_str());
                     let node = self.located(&item.value, x.clone());
-                    self.path.pop();
+                    self.path.0.pop();
                     entries.push(Entry {
                         key: key.as_str().into(),
                         key_span: item.key_span,
@@ -1065,7 +1248,7 @@ impl<'e> Builder<'e> {
                     }
                     self.path.push(k.as_str());
                     let node = spread(x, e.span, &mut self.path, &mut self.refs);
-                    self.path.pop();
+                    self.path.0.pop();
                     entries.push(Entry {
                         key: k.as_str().into(),
                         key_span: e.span,
@@ -1079,7 +1262,7 @@ impl<'e> Builder<'e> {
                 for (i, (item, x)) in items.iter().zip(list.iter()).enumerate() {
                     self.path.push(i);
                     nodes.push(self.located(item, x.clone()));
-                    self.path.pop();
+                    self.path.0.pop();
                 }
                 Node::new(Value::Seq(nodes), e.span)
             }
@@ -1115,7 +1298,7 @@ fn spread(v: &V, span: Span, path: &mut AttrPath, refs: &mut Vec<(AttrPath, Stri
                 .map(|(i, x)| {
                     path.push(i);
                     let n = spread(x, span, path, refs);
-                    path.pop();
+                    path.0.pop();
                     n
                 })
                 .collect(),
@@ -1125,7 +1308,7 @@ fn spread(v: &V, span: Span, path: &mut AttrPath, refs: &mut Vec<(AttrPath, Stri
                 .map(|(k, x)| {
                     path.push(k.as_str());
                     let n = spread(x, span, path, refs);
-                    path.pop();
+                    path.0.pop();
                     Entry {
                         key: k.as_str().into(),
                         key_span: span,
@@ -1149,8 +1332,43 @@ fn spread(v: &V, span: Span, path: &mut AttrPath, refs: &mut Vec<(AttrPath, Stri
     Node::new(value, span)
 }
 
-impl AttrPath {
-    fn pop(&mut self) -> Option<Seg> {
-        self.0.pop()
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_quote_keys() {
+        assert_eq!(quote("audit"), "\"audit\"");
+        assert_eq!(quote("a\"b\\c"), "\"a\\\"b\\\\c\"");
+    }
+
+    #[test]
+    fn expansions_bind_count_and_each() {
+        let keys = Expansion::Count(2).instances();
+        assert_eq!(keys.len(), 2);
+        assert_eq!(keys[1].suffix, "[1]");
+        assert!(
+            matches!(&keys[1].binding, Some(("count", V::Map(m))) if matches!(m.get("index"), Some(V::Num(n)) if *n == 1.0))
+        );
+        let keys = Expansion::Keys(vec![("k".into(), V::str("v"))]).instances();
+        assert_eq!(keys[0].suffix, "[\"k\"]");
+        let unknown = Expansion::Unknown {
+            by_count: false,
+            from: V::unknown_ref("aws_s3_bucket.b"),
+        }
+        .instances();
+        assert_eq!(unknown.len(), 1);
+        assert_eq!(unknown[0].suffix, "");
+        match &unknown[0].binding {
+            Some(("each", V::Map(m))) => {
+                let mut refs = Vec::new();
+                if let Some(v) = m.get("value") {
+                    v.refs(&mut refs);
+                }
+                assert_eq!(refs.len(), 1, "each.value keeps what for_each referred to");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(Expansion::Count(0).instances().is_empty());
     }
 }

@@ -80,7 +80,15 @@ pub fn parse_config(file: &SourceFile) -> Result<Body, SyntaxError> {
             "terraform" => 0,
             _ => continue,
         };
-        labeled(kind, *kind_span, v, labels, Vec::new(), &mut body.blocks);
+        labeled(
+            kind,
+            *kind_span,
+            v,
+            labels,
+            Vec::new(),
+            *kind_span,
+            &mut body.blocks,
+        );
     }
     Ok(body)
 }
@@ -98,7 +106,7 @@ pub fn parse_vars(file: &SourceFile) -> Result<Body, SyntaxError> {
 }
 
 fn read(file: &SourceFile) -> Result<JNode, SyntaxError> {
-    if let Err(e) = serde_json::from_str::<serde_json::de::IgnoredAny>(&file.text) {
+    if let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(&file.text) {
         return Err(SyntaxError {
             pos: Pos::new(e.line().max(1) as u32, e.column().max(1) as u32),
             message: e.to_string(),
@@ -116,11 +124,20 @@ fn read(file: &SourceFile) -> Result<JNode, SyntaxError> {
 }
 
 /// `{ "label": { "label": body } }` down to `labels` levels, arrays allowed
-/// at every level.
-fn labeled(kind: &str, kind_span: Span, v: &JNode, labels: usize, got: Vec<String>, out: &mut Vec<Block>) {
+/// at every level. The header is the last label's key.
+fn labeled(
+    kind: &str,
+    kind_span: Span,
+    v: &JNode,
+    labels: usize,
+    got: Vec<String>,
+    header: Span,
+    out: &mut Vec<Block>,
+) {
     if labels == got.len() {
         for obj in objects(v) {
             let mut b = block(kind, kind_span, obj.span, got.clone());
+            b.header = header;
             b.body = body(kind, obj);
             out.push(b);
         }
@@ -128,13 +145,13 @@ fn labeled(kind: &str, kind_span: Span, v: &JNode, labels: usize, got: Vec<Strin
     }
     for obj in objects(v) {
         if let J::Obj(entries) = &obj.j {
-            for (k, _, x) in entries {
+            for (k, ks, x) in entries {
                 if k == "//" {
                     continue;
                 }
                 let mut next = got.clone();
                 next.push(k.clone());
-                labeled(kind, kind_span, x, labels, next, out);
+                labeled(kind, kind_span, x, labels, next, *ks, out);
             }
         }
     }
@@ -176,7 +193,10 @@ fn body(kind: &str, obj: &JNode) -> Body {
         if k == "//" {
             continue;
         }
-        let literal = matches!((kind, k.as_str()), ("variable", "default") | ("module", "source") | ("module", "version"));
+        let literal = matches!(
+            (kind, k.as_str()),
+            ("variable", "default") | ("module", "source") | ("module", "version")
+        );
         let as_blocks = match (kind, k.as_str()) {
             ("variable", "type") => {
                 let e = match &v.j {
@@ -205,12 +225,19 @@ fn body(kind: &str, obj: &JNode) -> Body {
                 }
                 continue;
             }
-            ("dynamic", "content") | (_, "lifecycle" | "provisioner" | "connection" | "validation" | "default_tags" | "backend" | "required_providers") => true,
+            ("dynamic", "content")
+            | (
+                _,
+                "lifecycle" | "provisioner" | "connection" | "validation" | "default_tags"
+                | "backend" | "required_providers",
+            ) => true,
             ("resource" | "data" | "content", _) => {
                 !MAP_ATTRS.contains(&k.as_str())
                     && match &v.j {
                         J::Obj(_) => true,
-                        J::Arr(items) => !items.is_empty() && items.iter().all(|x| matches!(x.j, J::Obj(_))),
+                        J::Arr(items) => {
+                            !items.is_empty() && items.iter().all(|x| matches!(x.j, J::Obj(_)))
+                        }
                         _ => false,
                     }
             }
@@ -219,7 +246,11 @@ fn body(kind: &str, obj: &JNode) -> Body {
         if as_blocks {
             for o in objects(v) {
                 let mut b = block(k, *ks, o.span, Vec::new());
-                let inner_kind = if kind == "dynamic" || kind == "resource" || kind == "data" || kind == "content" {
+                let inner_kind = if kind == "dynamic"
+                    || kind == "resource"
+                    || kind == "data"
+                    || kind == "content"
+                {
                     "content"
                 } else {
                     k.as_str()
@@ -293,7 +324,10 @@ impl Reader<'_> {
     }
 
     fn span(&self, start: usize) -> Span {
-        Span::new(self.file.pos_of_offset(start), self.file.pos_of_offset(self.at))
+        Span::new(
+            self.file.pos_of_offset(start),
+            self.file.pos_of_offset(self.at),
+        )
     }
 
     fn value(&mut self, depth: usize) -> Option<JNode> {
@@ -360,7 +394,9 @@ impl Reader<'_> {
                 J::Null
             }
             _ => {
-                while let Some(b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E') = self.bytes.get(self.at) {
+                while let Some(b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E') =
+                    self.bytes.get(self.at)
+                {
                     self.at += 1;
                 }
                 let text = std::str::from_utf8(self.bytes.get(start..self.at)?).ok()?;
@@ -405,10 +441,16 @@ impl Reader<'_> {
                         b'f' => out.push('\u{c}'),
                         b'u' => {
                             let hi = self.hex4()?;
-                            let c = if (0xD800..0xDC00).contains(&hi) && self.bytes.get(self.at..self.at + 2) == Some(b"\\u") {
+                            let c = if (0xD800..0xDC00).contains(&hi)
+                                && self.bytes.get(self.at..self.at + 2) == Some(b"\\u")
+                            {
                                 self.at += 2;
                                 let lo = self.hex4()?;
-                                char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo.wrapping_sub(0xDC00) & 0x3FF))
+                                char::from_u32(
+                                    0x10000
+                                        + ((hi - 0xD800) << 10)
+                                        + (lo.wrapping_sub(0xDC00) & 0x3FF),
+                                )
                             } else {
                                 char::from_u32(hi)
                             };
@@ -456,12 +498,20 @@ mod tests {
         let r = &body.blocks[0];
         assert_eq!(r.kind, "resource");
         assert_eq!(r.labels, ["aws_s3_bucket", "b"]);
-        assert!(matches!(r.body.attr("bucket").map(|a| &a.expr.kind), Some(ExprKind::Template(_))));
-        assert_eq!(r.body.attr("bucket").map(|a| a.name_span.start.line), Some(5));
+        assert!(matches!(
+            r.body.attr("bucket").map(|a| &a.expr.kind),
+            Some(ExprKind::Template(_))
+        ));
+        assert_eq!(
+            r.body.attr("bucket").map(|a| a.name_span.start.line),
+            Some(5)
+        );
         assert!(r.body.attr("tags").is_some());
         assert_eq!(r.body.blocks[0].kind, "versioning");
         let v = &body.blocks[1];
-        assert!(matches!(v.body.attr("default").map(|a| &a.expr.kind), Some(ExprKind::Str(s)) if s == "${literal}"));
+        assert!(
+            matches!(v.body.attr("default").map(|a| &a.expr.kind), Some(ExprKind::Str(s)) if s == "${literal}")
+        );
     }
 
     #[test]

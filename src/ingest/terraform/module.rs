@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
 use super::ir::{Block, Body, Expr};
-use crate::source::{FileId, Span};
+use crate::source::FileId;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Mode {
@@ -82,6 +82,8 @@ pub struct ModuleConfig {
     pub var_files: Vec<VarFile>,
     /// Whether any configuration file (`.tf`/`.tf.json`) was read.
     pub has_config: bool,
+    /// The first configuration file, where module-wide problems are reported.
+    pub first_file: Option<FileId>,
 }
 
 /// One parsed configuration file of a module.
@@ -101,12 +103,18 @@ pub fn is_override(name: &str) -> bool {
 
 impl ModuleConfig {
     /// Build from files sorted by name; override files are applied last.
-    pub fn build(dir: PathBuf, display: String, files: Vec<ConfigFile>, var_files: Vec<VarFile>) -> ModuleConfig {
+    pub fn build(
+        dir: PathBuf,
+        display: String,
+        files: Vec<ConfigFile>,
+        var_files: Vec<VarFile>,
+    ) -> ModuleConfig {
         let mut m = ModuleConfig {
             dir,
             display,
             var_files,
             has_config: !files.is_empty(),
+            first_file: files.first().map(|f| f.file),
             ..ModuleConfig::default()
         };
         let (overrides, primary): (Vec<ConfigFile>, Vec<ConfigFile>) =
@@ -158,7 +166,11 @@ impl ModuleConfig {
                 }
             }
             ("resource" | "data", [ty, name]) => {
-                let mode = if b.kind == "data" { Mode::Data } else { Mode::Managed };
+                let mode = if b.kind == "data" {
+                    Mode::Data
+                } else {
+                    Mode::Managed
+                };
                 let key = (mode, ty.clone(), name.clone());
                 let decl = ResourceDecl {
                     mode,
@@ -217,7 +229,11 @@ impl ModuleConfig {
             }
             ("locals", []) | ("output", [_]) => {}
             ("resource" | "data", [ty, name]) => {
-                let mode = if b.kind == "data" { Mode::Data } else { Mode::Managed };
+                let mode = if b.kind == "data" {
+                    Mode::Data
+                } else {
+                    Mode::Managed
+                };
                 if let Some(&i) = self.resource_index.get(&(mode, ty.clone(), name.clone())) {
                     merge_body(&mut self.resources[i].block.body, b.body);
                     return;
@@ -227,7 +243,11 @@ impl ModuleConfig {
                 if let Some(&i) = self.call_index.get(name) {
                     let call = &mut self.calls[i];
                     merge_body(&mut call.block.body, b.body);
-                    call.source = call.block.body.attr("source").and_then(|a| a.expr.as_literal_str());
+                    call.source = call
+                        .block
+                        .body
+                        .attr("source")
+                        .and_then(|a| a.expr.as_literal_str());
                     return;
                 }
             }
@@ -251,11 +271,6 @@ fn merge_body(base: &mut Body, over: Body) {
     let kinds: Vec<String> = over.blocks.iter().map(|b| b.kind.clone()).collect();
     base.blocks.retain(|b| !kinds.contains(&b.kind));
     base.blocks.extend(over.blocks);
-}
-
-/// The span of a module call's block header, for origins.
-pub fn call_header(call: &ModuleCall) -> Span {
-    call.block.header
 }
 
 #[cfg(test)]
@@ -300,6 +315,9 @@ mod tests {
         ]);
         let body = &m.resources[0].block.body;
         assert_eq!(body.attrs.len(), 2);
-        assert_eq!(body.attr("b").map(|a| a.expr.kind.clone()), Some(super::super::ir::ExprKind::Num(3.0)));
+        assert_eq!(
+            body.attr("b").map(|a| a.expr.kind.clone()),
+            Some(super::super::ir::ExprKind::Num(3.0))
+        );
     }
 }

@@ -4,6 +4,7 @@
 //! spans here, once. Template whitespace stripping (`~`) is applied here too,
 //! so the evaluator only sees literal text and expressions.
 
+use std::cell::Cell;
 use std::ops::Range;
 
 use hcl_edit::expr::{BinaryOperator, Expression, ObjectKey, TraversalOperator, UnaryOperator};
@@ -32,8 +33,17 @@ pub fn parse_file(file: &SourceFile) -> Result<Body, SyntaxError> {
     let conv = Conv {
         file: Some(file),
         fixed: Span::point(Pos::new(1, 1)),
+        depth: Cell::new(0),
+        too_deep: Cell::new(false),
     };
-    Ok(conv.body(&body, conv.fixed))
+    let out = conv.body(&body, conv.fixed);
+    if conv.too_deep.get() {
+        return Err(SyntaxError {
+            pos: Pos::new(1, 1),
+            message: format!("expressions nest more than {MAX_DEPTH} levels deep"),
+        });
+    }
+    Ok(out)
 }
 
 /// Parse the text of a JSON-syntax string as a template; every span is `span`.
@@ -42,6 +52,8 @@ pub fn parse_template_text(text: &str, span: Span) -> Result<Expr, String> {
     let conv = Conv {
         file: None,
         fixed: span,
+        depth: Cell::new(0),
+        too_deep: Cell::new(false),
     };
     Ok(conv.template_expr(&template, span))
 }
@@ -54,6 +66,8 @@ pub fn parse_expression(text: &str) -> Result<Expr, String> {
     let conv = Conv {
         file: Some(&file),
         fixed: Span::point(Pos::new(1, 1)),
+        depth: Cell::new(0),
+        too_deep: Cell::new(false),
     };
     Ok(conv.expr(&expr, conv.fixed))
 }
@@ -71,7 +85,14 @@ struct Conv<'a> {
     /// `None`: every span is `fixed` (strings of JSON syntax).
     file: Option<&'a SourceFile>,
     fixed: Span,
+    /// Current expression depth, and whether it ever went past [`MAX_DEPTH`].
+    depth: Cell<usize>,
+    too_deep: Cell<bool>,
 }
+
+/// Deepest expression tree converted. hcl-edit allows 64 nested levels of
+/// 128 chained operators each; real configurations stay far below this.
+const MAX_DEPTH: usize = 1_000;
 
 impl Conv<'_> {
     fn span(&self, range: Option<Range<usize>>, fallback: Span) -> Span {
@@ -120,6 +141,18 @@ impl Conv<'_> {
     }
 
     fn expr(&self, e: &Expression, fallback: Span) -> Expr {
+        let depth = self.depth.get();
+        if depth >= MAX_DEPTH {
+            self.too_deep.set(true);
+            return Expr::new(ExprKind::Null, fallback);
+        }
+        self.depth.set(depth + 1);
+        let out = self.expr_inner(e, fallback);
+        self.depth.set(depth);
+        out
+    }
+
+    fn expr_inner(&self, e: &Expression, fallback: Span) -> Expr {
         let span = self.span(e.span(), fallback);
         let kind = match e {
             Expression::Null(_) => ExprKind::Null,

@@ -51,14 +51,18 @@ pub struct Project {
     /// `--var-file` contents, in order.
     pub cli_var_files: Vec<(FileId, Body)>,
     pub notes: Vec<String>,
-    /// Scanned files by canonical path, to count what was scanned.
-    pub scanned: HashSet<PathBuf>,
+    /// Files over the size limit: (file, message).
+    pub too_large: Vec<(FileId, String)>,
+    /// Files whose reading hit a bug: (file, message).
+    pub internal_errors: Vec<(FileId, String)>,
 }
 
 /// Where report paths are relative to.
 pub struct Paths<'a> {
     pub display_base: &'a Path,
     pub cwd: &'a Path,
+    /// Larger files are not read.
+    pub max_size: u64,
 }
 
 impl Paths<'_> {
@@ -99,7 +103,10 @@ fn canonical(path: &Path) -> Option<PathBuf> {
 
 /// Terraform reads these files of a module directory.
 fn module_file_kind(name: &str) -> Option<Kind> {
-    if name.starts_with('.') || name.ends_with('~') || (name.starts_with('#') && name.ends_with('#')) {
+    if name.starts_with('.')
+        || name.ends_with('~')
+        || (name.starts_with('#') && name.ends_with('#'))
+    {
         return None;
     }
     if name.ends_with(".tf") {
@@ -115,7 +122,7 @@ fn module_file_kind(name: &str) -> Option<Kind> {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Kind {
     Hcl,
     Json,
@@ -129,11 +136,34 @@ struct ReadFile {
     name: String,
     kind: Kind,
     parsed: Result<Body, SyntaxError>,
+    too_large: bool,
+    panicked: bool,
 }
 
 fn read_file(path: &Path, kind: Kind, paths: &Paths) -> Option<ReadFile> {
-    let bytes = std::fs::read(path).ok()?;
     let name = path.file_name()?.to_string_lossy().into_owned();
+    let size = std::fs::metadata(path).ok()?.len();
+    if size > paths.max_size {
+        let mut file =
+            SourceFile::new(Some(path.to_path_buf()), paths.display(path), String::new());
+        file.class_path = Some(paths.class_path(path));
+        let message = format!(
+            "{} is {size} bytes, over the --max-file-size limit of {} bytes: not scanned",
+            file.display, paths.max_size
+        );
+        return Some(ReadFile {
+            file,
+            name,
+            kind,
+            parsed: Err(SyntaxError {
+                pos: Pos::new(1, 1),
+                message,
+            }),
+            too_large: true,
+            panicked: false,
+        });
+    }
+    let bytes = std::fs::read(path).ok()?;
     let (text, bad_utf8) = match String::from_utf8(bytes) {
         Ok(mut s) => {
             if s.starts_with('\u{feff}') {
@@ -153,17 +183,38 @@ fn read_file(path: &Path, kind: Kind, paths: &Paths) -> Option<ReadFile> {
             pos: file.pos_of_offset(at),
             message: "file is not valid UTF-8 text".into(),
         }),
-        None => match kind {
-            Kind::Hcl | Kind::VarsHcl => parse::parse_file(&file),
-            Kind::Json => json::parse_config(&file),
-            Kind::VarsJson => json::parse_vars(&file),
-        },
+        None => {
+            // A parser bug on one file must cost that file only (IL999).
+            let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match kind {
+                Kind::Hcl | Kind::VarsHcl => parse::parse_file(&file),
+                Kind::Json => json::parse_config(&file),
+                Kind::VarsJson => json::parse_vars(&file),
+            }));
+            match run {
+                Ok(parsed) => parsed,
+                Err(_) => {
+                    return Some(ReadFile {
+                        file,
+                        name,
+                        kind,
+                        parsed: Err(SyntaxError {
+                            pos: Pos::new(1, 1),
+                            message: "internal error while reading this file".into(),
+                        }),
+                        too_large: false,
+                        panicked: true,
+                    });
+                }
+            }
+        }
     };
     Some(ReadFile {
         file,
         name,
         kind,
         parsed,
+        too_large: false,
+        panicked: false,
     })
 }
 
@@ -213,10 +264,16 @@ pub fn load(candidates: &[Candidate], var_files: &[PathBuf], paths: &Paths) -> P
     let mut scanned_dirs: BTreeSet<PathBuf> = BTreeSet::new();
     let mut loose_vars: Vec<PathBuf> = Vec::new();
     for c in candidates {
-        let Some(path) = canonical(&c.path) else { continue };
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let Some(dir) = path.parent().map(Path::to_path_buf) else { continue };
-        p.scanned.insert(path.clone());
+        let Some(path) = canonical(&c.path) else {
+            continue;
+        };
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let Some(dir) = path.parent().map(Path::to_path_buf) else {
+            continue;
+        };
         match module_file_kind(&name) {
             Some(Kind::Hcl | Kind::Json) => {
                 scanned_dirs.insert(dir);
@@ -242,7 +299,8 @@ pub fn load(candidates: &[Candidate], var_files: &[PathBuf], paths: &Paths) -> P
                     continue;
                 };
                 if let Some(target) = canonical(&dir.join(src)).filter(|t| t.is_dir()) {
-                    p.local_targets.insert((dir.clone(), call.name.clone()), target.clone());
+                    p.local_targets
+                        .insert((dir.clone(), call.name.clone()), target.clone());
                     next.push(target);
                 }
             }
@@ -264,20 +322,31 @@ pub fn load(candidates: &[Candidate], var_files: &[PathBuf], paths: &Paths) -> P
         queue.sort();
     }
     for path in loose_vars {
-        let kind = if path.to_string_lossy().ends_with(".json") { Kind::VarsJson } else { Kind::VarsHcl };
+        let kind = if path.to_string_lossy().ends_with(".json") {
+            Kind::VarsJson
+        } else {
+            Kind::VarsHcl
+        };
         if let Some(f) = read_file(&path, kind, paths) {
             p.add_file(f);
         }
     }
     for path in var_files {
-        let kind = if path.to_string_lossy().ends_with(".json") { Kind::VarsJson } else { Kind::VarsHcl };
+        let kind = if path.to_string_lossy().ends_with(".json") {
+            Kind::VarsJson
+        } else {
+            Kind::VarsHcl
+        };
         match read_file(path, kind, paths) {
             Some(f) => {
                 if let (id, Some(body)) = p.add_file(f) {
                     p.cli_var_files.push((id, body));
                 }
             }
-            None => p.notes.push(format!("--var-file {}: cannot read the file", path.display())),
+            None => p.notes.push(format!(
+                "--var-file {}: cannot read the file",
+                path.display()
+            )),
         }
     }
     p.roots = roots(&p, &scanned_dirs);
@@ -291,6 +360,14 @@ impl Project {
         self.files.push(f.file);
         match f.parsed {
             Ok(body) => (id, Some(body)),
+            Err(e) if f.too_large => {
+                self.too_large.push((id, e.message));
+                (id, None)
+            }
+            Err(e) if f.panicked => {
+                self.internal_errors.push((id, e.message));
+                (id, None)
+            }
             Err(e) => {
                 self.syntax_errors.push((id, e));
                 (id, None)
@@ -308,11 +385,17 @@ impl Project {
             // A file with a syntax error is left out; its siblings still count.
             let Some(body) = body else { continue };
             match kind {
-                Kind::Hcl | Kind::Json => config_files.push(ConfigFile { file: id, name, body }),
+                Kind::Hcl | Kind::Json => config_files.push(ConfigFile {
+                    file: id,
+                    name,
+                    body,
+                }),
                 Kind::VarsHcl | Kind::VarsJson if name.starts_with("terraform.tfvars") => {
                     var_files.push(VarFile { file: id, body })
                 }
-                Kind::VarsHcl | Kind::VarsJson => auto_vars.push((name, VarFile { file: id, body })),
+                Kind::VarsHcl | Kind::VarsJson => {
+                    auto_vars.push((name, VarFile { file: id, body }))
+                }
             }
         }
         // terraform.tfvars, terraform.tfvars.json, then *.auto.tfvars* by name.
@@ -359,7 +442,7 @@ fn roots(p: &Project, scanned: &BTreeSet<PathBuf>) -> Vec<PathBuf> {
         .collect();
     let mut reached: HashSet<PathBuf> = HashSet::new();
     let mut stack: Vec<PathBuf> = roots.clone();
-    let mut visit = |stack: &mut Vec<PathBuf>, reached: &mut HashSet<PathBuf>| {
+    let visit = |stack: &mut Vec<PathBuf>, reached: &mut HashSet<PathBuf>| {
         while let Some(d) = stack.pop() {
             if reached.insert(d.clone()) {
                 stack.extend(calls(&d));
@@ -378,19 +461,20 @@ fn roots(p: &Project, scanned: &BTreeSet<PathBuf>) -> Vec<PathBuf> {
     roots
 }
 
-/// The position of a syntax error, for IL000.
-pub fn error_pos(e: &SyntaxError) -> Pos {
-    e.pos
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn relative_paths() {
-        assert_eq!(relative_to(Path::new("/a/b/c.tf"), Path::new("/a")), "b/c.tf");
-        assert_eq!(relative_to(Path::new("/a/m/x.tf"), Path::new("/a/b")), "../m/x.tf");
+        assert_eq!(
+            relative_to(Path::new("/a/b/c.tf"), Path::new("/a")),
+            "b/c.tf"
+        );
+        assert_eq!(
+            relative_to(Path::new("/a/m/x.tf"), Path::new("/a/b")),
+            "../m/x.tf"
+        );
         assert_eq!(relative_to(Path::new("/a"), Path::new("/a")), ".");
     }
 

@@ -63,9 +63,12 @@ impl Ty {
                 "set" => Ty::Set(Box::new(sub(args.first()))),
                 "map" => Ty::Map(Box::new(sub(args.first()))),
                 "tuple" => match args.first().map(|a| &a.kind) {
-                    Some(ExprKind::Tuple(items)) => {
-                        Ty::Tuple(items.iter().map(|i| Ty::parse_depth(i, depth + 1)).collect())
-                    }
+                    Some(ExprKind::Tuple(items)) => Ty::Tuple(
+                        items
+                            .iter()
+                            .map(|i| Ty::parse_depth(i, depth + 1))
+                            .collect(),
+                    ),
                     _ => Ty::Any,
                 },
                 "object" => match args.first().map(|a| &a.kind) {
@@ -73,7 +76,9 @@ impl Ty {
                         items
                             .iter()
                             .filter_map(|i| {
-                                let ObjKey::Name(name) = &i.key else { return None };
+                                let ObjKey::Name(name) = &i.key else {
+                                    return None;
+                                };
                                 let (ty, optional, default) = match &i.value.kind {
                                     ExprKind::Call { name: f, args, .. } if f == "optional" => {
                                         (sub(args.first()), true, args.get(1).cloned())
@@ -212,9 +217,15 @@ mod tests {
     fn conversions() {
         assert_eq!(conv("number", "\"5\""), "5");
         assert_eq!(conv("list(string)", "[1, true]"), "[\"1\",\"true\"]");
-        assert_eq!(conv("set(string)", "[\"b\", \"a\", \"b\"]"), "[\"a\",\"b\"]");
         assert_eq!(
-            conv("object({ a = string, b = optional(bool, true), c = optional(number) })", "{ a = \"x\", z = 1 }"),
+            conv("set(string)", "[\"b\", \"a\", \"b\"]"),
+            "[\"a\",\"b\"]"
+        );
+        assert_eq!(
+            conv(
+                "object({ a = string, b = optional(bool, true), c = optional(number) })",
+                "{ a = \"x\", z = 1 }"
+            ),
             "{\"a\":\"x\",\"b\":true,\"c\":null}"
         );
         assert_eq!(

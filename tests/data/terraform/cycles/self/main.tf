@@ -1,0 +1,7 @@
+module "me" {
+  source = "."
+}
+
+resource "aws_s3_bucket" "s" {
+  bucket = "self"
+}

@@ -1,0 +1,7 @@
+variable "base" {
+  type = string
+}
+
+output "full" {
+  value = "acme-${var.base}"
+}

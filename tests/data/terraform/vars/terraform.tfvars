@@ -1,0 +1,3 @@
+from_tfvars = "tfvars"
+from_auto   = "tfvars"
+replicas    = "2"
