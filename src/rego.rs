@@ -274,6 +274,23 @@ pub fn input(
         ));
     }
     fields.push(("related", related(r, resources, relations)));
+    if r.platform == crate::model::Platform::Terraform {
+        fields.push(("unknown", unknown_paths(&r.attributes)));
+        fields.push((
+            "references",
+            RValue::from(
+                r.references
+                    .iter()
+                    .map(|(p, target)| {
+                        object(vec![
+                            ("path", path_value(p)),
+                            ("address", RValue::from(target.as_str())),
+                        ])
+                    })
+                    .collect::<Vec<_>>(),
+            ),
+        ));
+    }
     fields.push(("attributes", attributes));
     object(fields)
 }
@@ -346,6 +363,30 @@ fn pdb_selects(pdb: &Resource, labels: &Node) -> bool {
         return false;
     }
     selector_matches(selector, labels)
+}
+
+/// Attribute paths whose value is known only after apply (`null` in
+/// `attributes`): a policy must not report on them alone.
+fn unknown_paths(root: &Node) -> RValue {
+    let mut out = Vec::new();
+    let mut todo: Vec<(&Node, AttrPath)> = vec![(root, AttrPath::root())];
+    while let Some((n, p)) = todo.pop() {
+        match &n.value {
+            Value::Unknown => out.push(path_value(&p)),
+            Value::Map(entries) => {
+                for e in entries.iter().rev() {
+                    todo.push((&e.value, p.join([e.key.as_ref()])));
+                }
+            }
+            Value::Seq(items) => {
+                for (i, item) in items.iter().enumerate().rev() {
+                    todo.push((item, p.join([Seg::Index(i)])));
+                }
+            }
+            _ => {}
+        }
+    }
+    RValue::from(out)
 }
 
 /// `data.infralint.inventory`: every resource by type, for cross-resource policies.

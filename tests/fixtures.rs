@@ -1,4 +1,5 @@
-//! Per-rule fixtures: `fixtures/<RULE-ID>/**/{fail,pass}-*.yaml`.
+//! Per-rule fixtures: `fixtures/<RULE-ID>/**/{fail,pass}-*.yaml`, or `fail-*/`
+//! and `pass-*/` folders (a Terraform case is a module folder).
 //!
 //! Expectations are written inline, as trailing YAML comments. `# expect: ID`
 //! marks a line where rule ID must report a finding; `# related: ID` marks a
@@ -55,7 +56,9 @@ fn looks_like_rule_id(s: &str) -> bool {
 /// Files a scan of the folder would read.
 fn is_scanned(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
-    lower.ends_with(".yaml") || lower.ends_with(".yml") || lower.ends_with(".json")
+    [".yaml", ".yml", ".json", ".tf", ".tfvars"]
+        .iter()
+        .any(|ext| lower.ends_with(ext))
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -215,7 +218,9 @@ fn read_folder(
             continue;
         }
         let lower = file_name.to_ascii_lowercase();
-        if !(lower.ends_with(".yaml") || lower.ends_with(".yml")) || case_of(&rel).is_none() {
+        // Terraform modules are folders: their files sit in fail-*/pass-* folders.
+        let yaml = lower.ends_with(".yaml") || lower.ends_with(".yml");
+        if !(yaml || rel.contains('/')) || case_of(&rel).is_none() {
             errors.push(format!(
                 "{rel}: fixture files are named fail-*.yaml or pass-*.yaml, or sit in a fail-* or pass-* folder"
             ));

@@ -12,7 +12,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{EnvSource, Environment, Node, Platform, Resource};
+use super::{AttrPath, EnvSource, Environment, Node, Platform, Resource};
 
 /// Indexes into the scan's resource list.
 pub type Idx = usize;
@@ -43,12 +43,24 @@ pub struct Relations {
     quotas: BTreeMap<NsKey, Vec<Idx>>,
     /// The first Namespace object of each name.
     namespaces: BTreeMap<NsKey, Idx>,
+    /// Terraform: who references an address, through which attribute
+    /// (`aws_s3_bucket_versioning.v["a"]` → `aws_s3_bucket.b["a"]` by `bucket`).
+    referrers: BTreeMap<String, Vec<(Idx, AttrPath)>>,
 }
 
 impl Relations {
     pub fn build(resources: &[Resource]) -> Relations {
         let mut rel = Relations::default();
         for (i, r) in resources.iter().enumerate() {
+            if r.platform == Platform::Terraform {
+                for (path, target) in &r.references {
+                    rel.referrers
+                        .entry(target.clone())
+                        .or_default()
+                        .push((i, path.clone()));
+                }
+                continue;
+            }
             if r.platform != Platform::Kubernetes {
                 continue;
             }
@@ -136,6 +148,11 @@ impl Relations {
     /// Workloads of `group` (only) in `ns`, in scan order.
     pub fn workloads(&self, group: Group, ns: &str) -> &[Idx] {
         Self::strict(&self.workloads, group, ns)
+    }
+
+    /// Resources whose attribute references `address`, with that attribute's path.
+    pub fn referrers(&self, address: &str) -> &[(Idx, AttrPath)] {
+        self.referrers.get(address).map_or(&[], Vec::as_slice)
     }
 
     /// The (first) Namespace object named `ns` in `group` (only).

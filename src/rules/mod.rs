@@ -1,5 +1,6 @@
 //! The rule registry: one place for every rule's metadata, native or Rego.
 
+pub mod aws;
 pub mod kubernetes;
 pub mod settings;
 
@@ -310,6 +311,7 @@ pub fn builtin() -> Vec<&'static Rule> {
         &INTERNAL_ERROR,
     ];
     rules.extend(kubernetes::RULES.iter().copied());
+    rules.extend(aws::RULES.iter().copied());
     rules.sort_by_key(|r| r.meta.id);
     rules
 }
