@@ -77,7 +77,7 @@ impl Evaluator {
         resources: &[Resource],
         files: &[SourceFile],
     ) -> (Vec<Finding>, Vec<EvalError>, usize) {
-        let relations = Relations::build(resources);
+        let relations = Relations::build_with_files(resources, files);
         let model = Model {
             resources,
             relations: &relations,

@@ -467,7 +467,8 @@ fn inspect(args: &InspectArgs) -> i32 {
         Ok(s) => s,
         Err(e) => return usage_error(&e.to_string()),
     };
-    let relations = crate::model::relations::Relations::build(&scan.resources);
+    let relations =
+        crate::model::relations::Relations::build_with_files(&scan.resources, &scan.files);
     let inputs: Vec<(String, serde_json::Value)> = scan
         .resources
         .iter()

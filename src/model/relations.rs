@@ -9,10 +9,20 @@
 //! environment are shared: their policies, budgets, quotas and autoscalers
 //! count for every group (a `base/` folder), while their workloads belong to
 //! the shared group only.
+//!
+//! Terraform references relate within a *root module*: two root modules
+//! (`environments/dev`, `environments/prod`) routinely declare the same
+//! addresses (`aws_vpc.main`), and a flow log of one must not count for the
+//! VPC of the other. The root module of a resource is the directory of the
+//! file holding its outermost module call, or of its own file.
 
-use std::collections::BTreeMap;
+use std::any::Any;
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use super::{AttrPath, EnvSource, Environment, Node, Platform, Resource};
+use crate::source::{FileId, SourceFile};
 
 /// Indexes into the scan's resource list.
 pub type Idx = usize;
@@ -46,11 +56,43 @@ pub struct Relations {
     /// Terraform: who references an address, through which attribute
     /// (`aws_s3_bucket_versioning.v["a"]` → `aws_s3_bucket.b["a"]` by `bucket`).
     referrers: BTreeMap<String, Vec<(Idx, AttrPath)>>,
+    /// The root-module directory of each file, as an index into the distinct
+    /// directories; empty when built without files (one root for all).
+    file_roots: Vec<u32>,
+    /// The root module of each resource (by index), per `file_roots`.
+    resource_roots: Vec<u32>,
+    /// Indexes rules build on first use, once per scan ([`Relations::cached`]).
+    indexes: IndexCache,
+}
+
+/// Per-scan indexes of rules, by name, built once and shared by every thread.
+#[derive(Default)]
+struct IndexCache(Mutex<HashMap<&'static str, Arc<dyn Any + Send + Sync>>>);
+
+impl fmt::Debug for IndexCache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("IndexCache")
+    }
 }
 
 impl Relations {
+    /// Relations without file paths: every Terraform resource is taken to be
+    /// in one root module. Scans use [`Relations::build_with_files`].
     pub fn build(resources: &[Resource]) -> Relations {
+        Self::build_with_files(resources, &[])
+    }
+
+    /// Relations of a scan whose `FileId`s index `files`.
+    pub fn build_with_files(resources: &[Resource], files: &[SourceFile]) -> Relations {
         let mut rel = Relations::default();
+        let mut dirs: BTreeMap<&str, u32> = BTreeMap::new();
+        for f in files {
+            // `display` is `/`-separated; the directory is everything before the last `/`.
+            let dir = f.display.rsplit_once('/').map_or("", |(d, _)| d);
+            let next = dirs.len() as u32;
+            rel.file_roots.push(*dirs.entry(dir).or_insert(next));
+        }
+        rel.resource_roots = resources.iter().map(|r| rel.root_of(r)).collect();
         for (i, r) in resources.iter().enumerate() {
             if r.platform == Platform::Terraform {
                 for (path, target) in &r.references {
@@ -150,9 +192,64 @@ impl Relations {
         Self::strict(&self.workloads, group, ns)
     }
 
-    /// Resources whose attribute references `address`, with that attribute's path.
+    /// The index `key` of this scan, built by `build` the first time it is
+    /// asked for: a rule that would otherwise walk every resource for every
+    /// resource it checks builds a map once instead. `key` names the index
+    /// and its type (`"aws.s3.companions"`).
+    pub fn cached<T: Any + Send + Sync>(
+        &self,
+        key: &'static str,
+        build: impl FnOnce() -> T,
+    ) -> Arc<T> {
+        // Held while building: other threads wanting the index wait for it.
+        let mut map = self
+            .indexes
+            .0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(found) = map.get(key).cloned().and_then(|v| v.downcast::<T>().ok()) {
+            return found;
+        }
+        let built = Arc::new(build());
+        map.insert(key, built.clone());
+        built
+    }
+
+    /// Resources whose attribute references `address`, with that attribute's
+    /// path, in every root module of the scan. Rules want [`Relations::referrers_in`].
     pub fn referrers(&self, address: &str) -> &[(Idx, AttrPath)] {
         self.referrers.get(address).map_or(&[], Vec::as_slice)
+    }
+
+    /// Resources in the root module of `from` whose attribute references
+    /// `address` (usually `from.address`), with that attribute's path.
+    pub fn referrers_in<'a>(
+        &'a self,
+        from: &Resource,
+        address: &str,
+    ) -> impl Iterator<Item = &'a (Idx, AttrPath)> + 'a {
+        let root = self.root_of(from);
+        self.referrers(address)
+            .iter()
+            .filter(move |(i, _)| self.resource_roots.get(*i).copied().unwrap_or(u32::MAX) == root)
+    }
+
+    /// Whether two resources belong to the same Terraform root module.
+    pub fn same_root(&self, a: &Resource, b: &Resource) -> bool {
+        self.root_of(a) == self.root_of(b)
+    }
+
+    /// The root module of `r`: the directory of its outermost module call's
+    /// file, else of its own file (0 for all when built without files).
+    fn root_of(&self, r: &Resource) -> u32 {
+        if self.file_roots.is_empty() {
+            return 0;
+        }
+        let file: FileId = r.origin.first().map_or(r.file, |call| call.file);
+        self.file_roots
+            .get(file as usize)
+            .copied()
+            .unwrap_or(u32::MAX)
     }
 
     /// The (first) Namespace object named `ns` in `group` (only).

@@ -771,6 +771,7 @@ impl<'p> Inst<'p> {
 
     /// Emit this instance's resources, then its children's.
     pub fn emit(&self, out: &mut Vec<Resource>) {
+        self.emit_backend(out);
         for idx in 0..self.config.resources.len() {
             let decl = &self.config.resources[idx];
             let expansion = self.expansion(idx);
@@ -860,6 +861,30 @@ impl<'p> Inst<'p> {
                 }
             }
         }
+    }
+
+    /// The root module's `backend "TYPE" { … }` as a `terraform_backend`
+    /// resource (`terraform.backend.s3`). Backend blocks cannot refer to
+    /// variables or anything else: arguments are read as literals, and any
+    /// expression that is not one is unknown.
+    fn emit_backend(&self, out: &mut Vec<Resource>) {
+        let Some(backend) = &self.config.backend else {
+            return;
+        };
+        if !self.prefix.is_empty() || !self.origin.is_empty() || !self.count_instance() {
+            return;
+        }
+        let mut b = Builder::new(Eval::new(&super::eval::NoContext, &self.root.budget));
+        let attributes = b.body(&backend.block.body, None, backend.block.span, &[], &[]);
+        out.push(self.resource(
+            backend.file,
+            &backend.block,
+            "terraform_backend".into(),
+            &backend.ty,
+            format!("terraform.backend.{}", backend.ty),
+            attributes,
+            Vec::new(),
+        ));
     }
 
     fn count_instance(&self) -> bool {

@@ -198,6 +198,11 @@ fn body(kind: &str, obj: &JNode) -> Body {
             ("variable", "default") | ("module", "source") | ("module", "version")
         );
         let as_blocks = match (kind, k.as_str()) {
+            // `"backend": {"s3": {…}}`: a block labelled with the backend type.
+            ("terraform", "backend") => {
+                labeled("backend", *ks, v, 1, Vec::new(), *ks, &mut out.blocks);
+                continue;
+            }
             ("variable", "type") => {
                 let e = match &v.j {
                     J::Str(s) => parse::parse_expression(s)

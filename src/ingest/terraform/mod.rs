@@ -16,6 +16,12 @@
 //!   too, with kind `data.<type>`; a module call that cannot be followed (a
 //!   registry or git source without `terraform init`) is a resource of kind
 //!   `module` whose attributes are its evaluated inputs plus `source`/`version`.
+//!   A root module's `terraform { backend "s3" { … } }` is a resource of kind
+//!   `terraform_backend`, named by the backend type, with the address
+//!   `terraform.backend.s3`, located at the `backend` block, whose attributes
+//!   are the block's arguments (literals: anything else is unknown, since
+//!   backends cannot use variables); backends of called modules, which
+//!   Terraform ignores, are not emitted.
 //! - `address` is Terraform's: `module.app["x"].aws_s3_bucket.logs[0]`. A
 //!   resource whose `count`/`for_each` is unknown is one instance with the
 //!   plain address (`aws_s3_bucket.logs`) and unknown `count.index`/`each.*`;

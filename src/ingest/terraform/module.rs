@@ -57,6 +57,14 @@ pub struct ProviderDecl {
     pub block: Block,
 }
 
+/// The `backend "TYPE" { … }` of a `terraform` block.
+#[derive(Debug)]
+pub struct BackendDecl {
+    pub ty: String,
+    pub file: FileId,
+    pub block: Block,
+}
+
 /// A variable definitions file (`terraform.tfvars`, `*.auto.tfvars[.json]`).
 #[derive(Debug)]
 pub struct VarFile {
@@ -78,6 +86,9 @@ pub struct ModuleConfig {
     pub calls: Vec<ModuleCall>,
     pub call_index: HashMap<String, usize>,
     pub providers: Vec<ProviderDecl>,
+    /// The state backend (`terraform { backend "s3" { … } }`); only root
+    /// modules' backends are emitted (Terraform ignores the others).
+    pub backend: Option<BackendDecl>,
     /// Automatically loaded variable files, in Terraform's order.
     pub var_files: Vec<VarFile>,
     /// Whether any configuration file (`.tf`/`.tf.json`) was read.
@@ -210,6 +221,12 @@ impl ModuleConfig {
                     block: b,
                 });
             }
+            ("terraform", []) => {
+                // Several backends are an error in Terraform; keep the first.
+                if self.backend.is_none() {
+                    self.backend = backend_of(file, b);
+                }
+            }
             _ => {}
         }
     }
@@ -228,6 +245,13 @@ impl ModuleConfig {
                 }
             }
             ("locals", []) | ("output", [_]) => {}
+            ("terraform", []) => {
+                // An overriding backend replaces the original one entirely.
+                if let Some(backend) = backend_of(file, b) {
+                    self.backend = Some(backend);
+                }
+                return;
+            }
             ("resource" | "data", [ty, name]) => {
                 let mode = if b.kind == "data" {
                     Mode::Data
@@ -261,6 +285,20 @@ impl ModuleConfig {
             .get(&(mode, ty.to_string(), name.to_string()))
             .copied()
     }
+}
+
+/// The `backend "TYPE"` block of a `terraform` block, if it has one.
+fn backend_of(file: FileId, b: Block) -> Option<BackendDecl> {
+    let block = b
+        .body
+        .blocks
+        .into_iter()
+        .find(|x| x.kind == "backend" && x.labels.len() == 1)?;
+    Some(BackendDecl {
+        ty: block.labels.first()?.clone(),
+        file,
+        block,
+    })
 }
 
 fn merge_body(base: &mut Body, over: Body) {

@@ -4,12 +4,59 @@
 //! Values may be `Unknown` (known only after apply): a rule never reports a
 //! violation on an unknown value (see [`Tri`]).
 
+mod backend;
+mod ebs;
+mod eks;
+mod elasticache;
+mod kms;
+mod lb;
+mod logs;
 mod rds;
+mod s3;
+mod secrets;
+mod tags;
+mod vpc;
 
 use crate::model::{AttrPath, Node, Resource, Value};
 use crate::rules::{Ctx, Rule};
 
-pub static RULES: &[&Rule] = &[&rds::STORAGE_ENCRYPTED];
+pub static RULES: &[&Rule] = &[
+    &rds::STORAGE_ENCRYPTED,
+    &rds::MULTI_AZ,
+    &rds::BACKUP_RETENTION,
+    &rds::PUBLIC,
+    &rds::DELETION_PROTECTION,
+    &rds::MONITORING,
+    &rds::FORCE_SSL,
+    &elasticache::ENCRYPTION_AT_REST,
+    &elasticache::ENCRYPTION_IN_TRANSIT,
+    &elasticache::AUTH,
+    &elasticache::FAILOVER,
+    &elasticache::SNAPSHOT_RETENTION,
+    &s3::ENCRYPTION_KMS,
+    &s3::VERSIONING_ENABLED,
+    &s3::LIFECYCLE_RULES,
+    &s3::PUBLIC_ACCESS_BLOCKED,
+    &kms::KEY_ROTATION,
+    &secrets::ROTATION_ENABLED,
+    &secrets::ROTATION_PERIOD,
+    &eks::SECRETS_ENCRYPTION,
+    &eks::CONTROL_PLANE_LOGGING,
+    &eks::PUBLIC_ENDPOINT,
+    &eks::NODE_GROUP_MIN_SIZE,
+    &eks::VERSION,
+    &vpc::FLOW_LOGS,
+    &vpc::OPEN_INGRESS,
+    &vpc::NAT_PER_AZ,
+    &vpc::MULTI_AZ_SUBNETS,
+    &lb::LB_HTTPS,
+    &lb::WAF_ATTACHED,
+    &lb::CLOUDFRONT_TLS,
+    &logs::LOG_GROUP_RETENTION,
+    &tags::REQUIRED_TAGS,
+    &ebs::EBS_ENCRYPTED,
+    &backend::STATE_BACKEND_SECURE,
+];
 
 /// A three-valued reading of an attribute: set, not set, or not knowable statically.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -69,9 +116,9 @@ pub fn blocks<'a>(n: &'a Node, name: &str) -> &'a [Node] {
 /// Resources of kind `kind` that reference `r` through the attribute `via`
 /// (`aws_s3_bucket_versioning` → its bucket by `bucket`).
 pub fn companions<'a>(ctx: &'a Ctx, r: &Resource, kind: &str, via: &str) -> Vec<&'a Resource> {
+    // Only within r's root module: other roots may declare the same address.
     ctx.relations
-        .referrers(&r.address)
-        .iter()
+        .referrers_in(r, &r.address)
         .filter(|(i, path)| {
             let c = &ctx.resources[*i];
             &*c.kind == kind

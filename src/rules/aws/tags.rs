@@ -1,0 +1,231 @@
+//! Tagging rules: AWS071 required-tags.
+
+use super::{attr, blocks, child, path};
+use crate::model::{AttrPath, Node, Platform, Resource, Value};
+use crate::rules::{Applies, Check, Ctx, Hit, Level, Rule, RuleMeta, Scope, Setting};
+
+pub static REQUIRED_TAGS: Rule = Rule {
+    meta: RuleMeta {
+        id: "AWS071",
+        slug: "required-tags",
+        title: "AWS resources carry the required tags",
+        level: Level::Note,
+        security_severity: "3.0",
+        scope: Scope::All,
+        guide: "002 Cost Optimization \"Resource Tagging: Cost allocation\"; 004 Cost Optimization (owner, cost_center)",
+        tags: &["cost", "governance", "terraform", "aws", "tagging"],
+        rationale: "Cost allocation reports, budgets, incident routing and clean-up of orphaned resources all key on tags. A resource without an environment, an owner and a cost center cannot be charged back, paged for or safely deleted.",
+        help: "Add the required tags (setting `required_tags`, default Environment, Owner, CostCenter), preferably once for every resource through the AWS provider's `default_tags`. Tag keys are compared ignoring case and `_`/`-`/spaces (so `cost_center` satisfies CostCenter) unless `exact_case` is set; an empty value counts as missing.\n\n**Bad**\n\n```hcl\nresource \"aws_instance\" \"worker\" {\n  ami           = data.aws_ami.al2023.id\n  instance_type = \"m6i.large\"\n  tags = {\n    Name = \"worker\"\n  }\n}\n```\n\n**Good**\n\n```hcl\nprovider \"aws\" {\n  region = \"eu-west-1\"\n  default_tags {\n    tags = {\n      Environment = \"production\"\n      Owner       = \"platform-team\"\n      CostCenter  = \"CC-1042\"\n    }\n  }\n}\n\nresource \"aws_instance\" \"worker\" {\n  ami           = data.aws_ami.al2023.id\n  instance_type = \"m6i.large\"\n  tags = {\n    Name = \"worker\"\n  }\n}\n```",
+        settings: &[
+            Setting {
+                name: "required_tags",
+                default: "[\"Environment\", \"Owner\", \"CostCenter\"]",
+                help: "Tag keys every taggable AWS resource must carry.",
+            },
+            Setting {
+                name: "exact_case",
+                default: "false",
+                help: "Compare tag keys exactly instead of ignoring case and `_`, `-`, spaces.",
+            },
+        ],
+        // Every resource: the check keeps the taggable AWS ones (see below).
+        applies: Applies::Any,
+    },
+    check: Check::Native(required_tags),
+};
+
+/// Common AWS resource types that take `tags` (and so the provider's
+/// `default_tags`). A resource of another `aws_*` type is checked when it
+/// writes a `tags` argument, which proves it taggable; companion types
+/// without tags (`aws_route`, `aws_iam_role_policy_attachment`, the
+/// `aws_s3_bucket_*` configurations…) are never checked.
+const TAGGABLE: &[&str] = &[
+    "aws_acm_certificate",
+    "aws_alb",
+    "aws_alb_target_group",
+    "aws_api_gateway_rest_api",
+    "aws_api_gateway_stage",
+    "aws_apigatewayv2_api",
+    "aws_apigatewayv2_stage",
+    "aws_athena_workgroup",
+    "aws_autoscaling_group",
+    "aws_backup_plan",
+    "aws_backup_vault",
+    "aws_cloudfront_distribution",
+    "aws_cloudtrail",
+    "aws_cloudwatch_log_group",
+    "aws_cloudwatch_metric_alarm",
+    "aws_codebuild_project",
+    "aws_db_instance",
+    "aws_db_parameter_group",
+    "aws_db_subnet_group",
+    "aws_docdb_cluster",
+    "aws_dynamodb_table",
+    "aws_ebs_snapshot",
+    "aws_ebs_volume",
+    "aws_ec2_transit_gateway",
+    "aws_ecr_repository",
+    "aws_ecs_cluster",
+    "aws_ecs_service",
+    "aws_ecs_task_definition",
+    "aws_efs_file_system",
+    "aws_egress_only_internet_gateway",
+    "aws_eip",
+    "aws_eks_cluster",
+    "aws_eks_fargate_profile",
+    "aws_eks_node_group",
+    "aws_elasticache_cluster",
+    "aws_elasticache_parameter_group",
+    "aws_elasticache_replication_group",
+    "aws_elasticache_subnet_group",
+    "aws_elasticsearch_domain",
+    "aws_emr_cluster",
+    "aws_flow_log",
+    "aws_glue_job",
+    "aws_instance",
+    "aws_internet_gateway",
+    "aws_kinesis_firehose_delivery_stream",
+    "aws_kinesis_stream",
+    "aws_kms_key",
+    "aws_lambda_function",
+    "aws_launch_template",
+    "aws_lb",
+    "aws_lb_target_group",
+    "aws_msk_cluster",
+    "aws_mq_broker",
+    "aws_nat_gateway",
+    "aws_network_acl",
+    "aws_network_interface",
+    "aws_opensearch_domain",
+    "aws_rds_cluster",
+    "aws_rds_cluster_instance",
+    "aws_rds_cluster_parameter_group",
+    "aws_redshift_cluster",
+    "aws_route53_zone",
+    "aws_route_table",
+    "aws_s3_bucket",
+    "aws_sagemaker_endpoint",
+    "aws_sagemaker_notebook_instance",
+    "aws_secretsmanager_secret",
+    "aws_security_group",
+    "aws_sfn_state_machine",
+    "aws_sns_topic",
+    "aws_sqs_queue",
+    "aws_ssm_parameter",
+    "aws_subnet",
+    "aws_transfer_server",
+    "aws_vpc",
+    "aws_vpc_endpoint",
+    "aws_vpc_peering_connection",
+    "aws_vpn_connection",
+    "aws_vpn_gateway",
+    "aws_wafv2_web_acl",
+];
+
+/// AWS071. The tags a resource carries are `tags_all` (the provider's
+/// `default_tags` merged with `tags`) when present, else `tags`; for
+/// `aws_autoscaling_group`, which takes no `default_tags`, the keys of its
+/// `tag` blocks (and of the legacy `tags` list). An unknown tags map, or an
+/// unknown key in it, passes; an unknown value counts as present. One
+/// finding per resource lists every missing tag.
+///
+/// Location: the `tags` (ASG: `tag`) argument when written, else the header.
+fn required_tags(ctx: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
+    if r.platform != Platform::Terraform || !r.kind.starts_with("aws_") {
+        return;
+    }
+    let writes_tags = r.attributes.get("tags").is_some();
+    if !writes_tags && !TAGGABLE.contains(&&*r.kind) {
+        return;
+    }
+    let Some(present) = tag_keys(r) else {
+        return;
+    };
+    let exact = ctx.settings.bool(ctx.rule, "exact_case");
+    let key = |k: &str| {
+        if exact {
+            k.to_string()
+        } else {
+            k.chars()
+                .filter(|c| !matches!(c, '_' | '-' | ' '))
+                .flat_map(char::to_lowercase)
+                .collect()
+        }
+    };
+    let present: Vec<String> = present.iter().map(|k| key(k)).collect();
+    let missing: Vec<String> = ctx
+        .settings
+        .strings(ctx.rule, "required_tags")
+        .into_iter()
+        .filter(|t| !present.contains(&key(t)))
+        .collect();
+    if missing.is_empty() {
+        return;
+    }
+    let at = if &*r.kind == "aws_autoscaling_group" && attr(r, "tag").is_some() {
+        path(&["tag"])
+    } else if attr(r, "tags").is_some() {
+        path(&["tags"])
+    } else {
+        AttrPath::root()
+    };
+    out.push(Hit::new(
+        at,
+        format!(
+            "{} lacks the required tag{} {}",
+            r.address,
+            if missing.len() == 1 { "" } else { "s" },
+            missing.join(", ")
+        ),
+    ));
+}
+
+/// The keys of the tags a resource carries with a non-empty value; `None`
+/// when they cannot be known.
+fn tag_keys(r: &Resource) -> Option<Vec<String>> {
+    if &*r.kind == "aws_autoscaling_group" {
+        let mut keys = Vec::new();
+        let legacy = attr(r, "tags");
+        if legacy.is_some_and(Node::is_unknown) {
+            return None;
+        }
+        let items = attr(r, "tag")
+            .map(Node::items)
+            .unwrap_or_default()
+            .iter()
+            .chain(legacy.map(Node::items).unwrap_or_default());
+        for t in items {
+            let k = child(t, "key")?.as_str()?;
+            if has_value(child(t, "value")) {
+                keys.push(k.to_string());
+            }
+        }
+        // `dynamic "tag"` over an unknown collection: the keys are unknown.
+        if blocks(&r.attributes, "tag").iter().any(Node::is_unknown) {
+            return None;
+        }
+        return Some(keys);
+    }
+    let tags = attr(r, "tags_all").or_else(|| attr(r, "tags"));
+    match tags.map(|n| &n.value) {
+        None => Some(Vec::new()),
+        Some(Value::Map(entries)) => Some(
+            entries
+                .iter()
+                .filter(|e| has_value(Some(&e.value)))
+                .map(|e| e.key.to_string())
+                .collect(),
+        ),
+        Some(_) => None,
+    }
+}
+
+/// A tag value that says something: unknown, or a non-empty scalar.
+fn has_value(v: Option<&Node>) -> bool {
+    match v.map(|n| &n.value) {
+        None | Some(Value::Null) => false,
+        Some(Value::Unknown) => true,
+        Some(Value::Str(s)) => !s.trim().is_empty(),
+        Some(_) => true,
+    }
+}
