@@ -246,6 +246,7 @@ fn finding(
         resource: Some(r.address.clone()),
         path: hit.path,
         related: with_origin(hit.related, r),
+        origin: r.origin.clone(),
         template,
         suppression: None,
     }

@@ -26,6 +26,9 @@ pub struct Finding {
     pub template: Option<TemplateRef>,
     /// Set when an inline directive, an annotation or a baseline suppresses it.
     pub suppression: Option<Suppression>,
+    /// Terraform: the module calls the resource came through (outermost
+    /// first), so a directive above a `module` block covers its findings.
+    pub origin: Vec<Location>,
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -749,6 +749,7 @@ pub fn scanner_finding(rule: &'static Rule, file: FileId, pos: Pos, message: Str
         related: Vec::new(),
         template: None,
         suppression: None,
+        origin: Vec::new(),
     }
 }
 

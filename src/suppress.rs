@@ -263,12 +263,14 @@ fn names_rule(names: &[String], rule: &Rule) -> bool {
 }
 
 fn covers(d: &Directive, f: &Finding) -> bool {
-    if d.file != f.location.file {
-        return false;
-    }
     match &d.scope {
-        Scope::Lines(a, b) => (*a..=*b).contains(&f.location.span.start.line),
-        Scope::Resource(address) => f.resource.as_deref() == Some(address),
+        // A directive above a `module` block covers what the module contains.
+        Scope::Lines(a, b) => std::iter::once(&f.location)
+            .chain(&f.origin)
+            .any(|l| l.file == d.file && (*a..=*b).contains(&l.span.start.line)),
+        Scope::Resource(address) => {
+            d.file == f.location.file && f.resource.as_deref() == Some(address)
+        }
     }
 }
 
