@@ -326,6 +326,11 @@ fn check_folder(rule: &str) -> Result<(), String> {
         Err(e) => return Err(format!("fixtures/{rule}: scan failed: {e}")),
     };
     for note in &result.notes {
+        // Registry and git modules are not downloaded in fixtures: rules read
+        // their calls as `module` resources, which is what such a case tests.
+        if note.contains("not resolved: not downloaded") {
+            continue;
+        }
         errors.push(format!("scan note: {note}"));
     }
 

@@ -23,7 +23,8 @@ fn doc() -> String {
 
 /// The manifests the doc's fields are checked on: a Deployment with init,
 /// regular and ephemeral containers, its HPA, PDB, NetworkPolicy and
-/// ResourceQuota, a Namespace and a Secret.
+/// ResourceQuota, a Namespace and a Secret; and a Terraform bucket with its
+/// versioning resource (for `input.unknown` and `input.references`).
 fn manifests() -> PathBuf {
     data_dir().join("policy_input")
 }
@@ -101,6 +102,18 @@ fn every_input_field_is_documented_and_every_documented_field_exists() {
     ] {
         assert!(kinds.contains(kind), "{kind} missing from {kinds:?}");
     }
+    // A Terraform resource with a reference and an unknown value, so the
+    // Terraform-only fields are printed and checked too.
+    let versioning = objects
+        .iter()
+        .find(|o| o["type"] == "aws_s3_bucket_versioning")
+        .expect("the Terraform versioning resource");
+    assert_eq!(versioning["platform"], "terraform");
+    assert_eq!(
+        versioning["references"],
+        serde_json::json!([{"address": "aws_s3_bucket.logs", "path": ["bucket"]}])
+    );
+    assert_eq!(versioning["unknown"], serde_json::json!([["bucket"]]));
     let mut printed = BTreeSet::new();
     for o in &objects {
         key_paths("input", o, &mut printed);

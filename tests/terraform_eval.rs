@@ -512,3 +512,41 @@ fn hostile_modules_are_bounded() {
     );
     assert!(has_note(&s, "evaluation stopped after"), "{:?}", s.notes);
 }
+
+#[test]
+fn root_module_backends_are_resources() {
+    let s = scan_dir("backend");
+    let backends: Vec<&Resource> = s
+        .resources
+        .iter()
+        .filter(|r| &*r.kind == "terraform_backend")
+        .collect();
+    assert_eq!(
+        backends.len(),
+        2,
+        "only root modules' backends: {:?}",
+        addresses(&s)
+    );
+
+    // The override file's backend replaces the original one entirely.
+    let hcl = backends
+        .iter()
+        .find(|r| file(&s, r) == "hcl/backend_override.tf")
+        .expect("the overriding backend");
+    assert_eq!(hcl.address, "terraform.backend.s3");
+    assert_eq!(&*hcl.name, "s3");
+    assert_eq!(attr(hcl, "encrypt").value, Value::Bool(true));
+    assert_eq!(text(hcl, "dynamodb_table"), "terraform-locks");
+    assert!(hcl.attributes.get("role_arn").is_none());
+    assert_eq!(hcl.header().start.line, 2);
+    assert!(hcl.origin.is_empty() && hcl.references.is_empty());
+
+    // `.tf.json`; a reference (not allowed in a backend) is unknown, not evaluated.
+    let json = backends
+        .iter()
+        .find(|r| file(&s, r) == "json/main.tf.json")
+        .expect("the JSON backend");
+    assert_eq!(attr(json, "use_lockfile").value, Value::Bool(true));
+    assert_eq!(attr(json, "role_arn").value, Value::Unknown);
+    assert_eq!(json.header().start.line, 8);
+}

@@ -221,11 +221,9 @@ impl ModuleConfig {
                     block: b,
                 });
             }
-            ("terraform", []) => {
-                // Several backends are an error in Terraform; keep the first.
-                if self.backend.is_none() {
-                    self.backend = backend_of(file, b);
-                }
+            // Several backends are an error in Terraform; keep the first.
+            ("terraform", []) if self.backend.is_none() => {
+                self.backend = backend_of(file, b);
             }
             _ => {}
         }

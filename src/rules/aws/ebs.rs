@@ -1,5 +1,6 @@
 //! EBS rules: AWS072 ebs-encrypted.
 
+use super::vpc::of_kind;
 use super::{attr, child, truth, Tri};
 use crate::model::{AttrPath, Node, Platform, Resource, Seg, Value};
 use crate::rules::{Applies, Check, Ctx, Hit, Level, Rule, RuleMeta, Scope};
@@ -42,14 +43,14 @@ pub static EBS_ENCRYPTED: Rule = Rule {
 /// Unknown values pass. Location: `encrypted` when written, else the volume
 /// header or the block (`ebs`, `root_block_device`, `ebs_block_device`).
 fn ebs_encrypted(ctx: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
-    let by_default = ctx.resources.iter().any(|d| {
-        &*d.kind == "aws_ebs_encryption_by_default"
-            && ctx.relations.same_root(r, d)
-            && !matches!(
+    let by_default = of_kind(ctx, r, "aws_ebs_encryption_by_default")
+        .into_iter()
+        .any(|d| {
+            !matches!(
                 attr(d, "enabled").map(|n| &n.value),
                 Some(Value::Bool(false))
             )
-    });
+        });
     if by_default {
         return;
     }

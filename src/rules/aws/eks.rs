@@ -60,7 +60,7 @@ pub static CONTROL_PLANE_LOGGING: Rule = Rule {
         settings: &[Setting {
             name: "required_log_types",
             default: r#"["api", "audit", "authenticator"]"#,
-            help: "Log types the cluster must enable (add \"controllerManager\", \"scheduler\" to require all five).",
+            help: "Log types to require; add controllerManager and scheduler for all five.",
         }],
         applies: Applies::Kinds(Platform::Terraform, &[CLUSTER, "module"]),
     },
@@ -122,7 +122,7 @@ pub static VERSION: Rule = Rule {
         settings: &[Setting {
             name: "min_version",
             default: r#""1.28""#,
-            help: "The oldest acceptable Kubernetes version, as a string (\"1.30\": a YAML number 1.30 would read as 1.3).",
+            help: "Oldest acceptable Kubernetes version, a string such as \"1.30\".",
         }],
         applies: Applies::Kinds(Platform::Terraform, &[CLUSTER, "module"]),
     },

@@ -5,7 +5,7 @@
 //! when it is written, else at the resource header. Load balancers and WAF
 //! associations relate within their root module (see `vpc.rs`).
 
-use super::vpc::{referrers_of, resolve, unknown_without_target};
+use super::vpc::{of_kind, referrers_of, resolve, unknown_without_target};
 use super::{attr, blocks, child, path, truth, Tri};
 use crate::model::{AttrPath, Node, Platform, Resource, Seg, Value};
 use crate::rules::{Applies, Check, Ctx, Hit, Level, Rule, RuleMeta, Scope, Setting};
@@ -212,10 +212,10 @@ fn waf_attached(ctx: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
             return;
         }
     }
-    let undecided = ctx.resources.iter().any(|a| {
-        WAF_ASSOCIATIONS.contains(&&*a.kind)
-            && ctx.relations.same_root(r, a)
-            && unknown_without_target(a, "resource_arn")
+    let undecided = WAF_ASSOCIATIONS.iter().any(|kind| {
+        of_kind(ctx, r, kind)
+            .into_iter()
+            .any(|a| unknown_without_target(a, "resource_arn"))
     });
     if undecided {
         return;

@@ -97,6 +97,8 @@ pub fn truth(n: Option<&Node>) -> Tri {
 }
 
 /// A number attribute: `Err(())` when unknown.
+// `Err` only ever means "unknown": there is nothing more to carry.
+#[allow(clippy::result_unit_err)]
 pub fn number(n: Option<&Node>) -> Result<Option<f64>, ()> {
     match n.map(|n| &n.value) {
         None | Some(Value::Null) => Ok(None),

@@ -28,7 +28,14 @@
 //!   applies. A downloaded module is checked through its resources.
 //!
 //! A bucket passes when any companion that may belong to it is right or
-//! unknown: unknown never reports.
+//! unknown: unknown never reports. Object Lock (`object_lock_enabled`)
+//! enables versioning for good, so it satisfies AWS021. An account-wide
+//! `aws_s3_account_public_access_block` satisfies AWS023 for the buckets of
+//! its root module (other root modules may be other accounts).
+//!
+//! Known limits: the module's public access block flags are read with their
+//! defaults since v3.9 (`true`); ELB access-log buckets only support SSE-S3,
+//! so AWS020 reports them (suppress it there with a reason).
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
@@ -238,6 +245,8 @@ fn any_of(states: impl IntoIterator<Item = State>) -> Option<State> {
     }
 }
 
+/// Whether an address names a managed `aws_s3_bucket` (at any module depth),
+/// not a data source.
 fn is_managed_bucket_address(address: &str) -> bool {
     address.match_indices("aws_s3_bucket.").any(|(i, _)| {
         let before = &address[..i];
@@ -535,6 +544,11 @@ fn versioning(ctx: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
     match &*r.kind {
         VERSIONING => check_companion(r, out, judge_versioning),
         BUCKET => {
+            // Object Lock turns versioning on for good.
+            match object_lock(r) {
+                Tri::Yes | Tri::Unknown => return,
+                Tri::No => {}
+            }
             let inline = attr(r, "versioning").and_then(|_| {
                 let mut leaves = Vec::new();
                 follow(
@@ -569,10 +583,32 @@ fn versioning(ctx: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
     }
 }
 
+/// Whether Object Lock is on (which enables versioning, for good):
+/// `object_lock_enabled`, or provider v3's inline
+/// `object_lock_configuration { object_lock_enabled = "Enabled" }`.
+fn object_lock(r: &Resource) -> Tri {
+    match truth(attr(r, "object_lock_enabled")) {
+        Tri::No => {}
+        yes_or_unknown => return yes_or_unknown,
+    }
+    let mut found = Tri::No;
+    for c in super::blocks(&r.attributes, "object_lock_configuration") {
+        match child(c, "object_lock_enabled") {
+            Some(n) if n.is_unknown() => found = Tri::Unknown,
+            Some(n) if n.as_str() == Some("Enabled") => return Tri::Yes,
+            _ => {}
+        }
+    }
+    found
+}
+
 /// The s3-bucket module's `versioning` map, read as the module reads it:
 /// `enabled`, else `status` (a boolean or "Enabled"), else enabled when the
 /// map has any key; an empty or missing map creates no versioning at all.
 fn module_versioning(r: &Resource) -> State {
+    if truth(attr(r, "object_lock_enabled")) != Tri::No {
+        return State::Good;
+    }
     let Some(v) = attr(r, "versioning") else {
         return State::Bad(
             path(&["versioning"]),

@@ -20,7 +20,8 @@
 //! The helpers at the end ([`referrers_of`], [`resolve`], [`related_at`], …)
 //! are shared with the other families of the same engineer (lb, logs, tags, ebs).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 use super::{attr, child, path, truth, Tri};
 use crate::findings::Related;
@@ -77,11 +78,9 @@ fn flow_logs(ctx: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
     if !referrers_of(ctx, r, "aws_flow_log", "vpc_id").is_empty() {
         return;
     }
-    let undecided = ctx.resources.iter().any(|f| {
-        &*f.kind == "aws_flow_log"
-            && ctx.relations.same_root(r, f)
-            && unknown_without_target(f, "vpc_id")
-    });
+    let undecided = of_kind(ctx, r, "aws_flow_log")
+        .into_iter()
+        .any(|f| unknown_without_target(f, "vpc_id"));
     if undecided {
         return;
     }
@@ -307,18 +306,21 @@ pub static NAT_PER_AZ: Rule = Rule {
     check: Check::Native(nat_per_az),
 };
 
-/// AWS052. The VPC module with `enable_nat_gateway = true` creates
-/// `single_nat_gateway ? 1 : one_nat_gateway_per_az ? length(azs) :
-/// max(subnet list lengths)` gateways, gateway `i` in public subnet `i`
-/// (wrapping), public subnet `j` in `azs[j]` (wrapping); it fails when those
-/// gateways cover fewer zones than `azs` names. So `single_nat_gateway = true`
-/// with several zones fails, and so does the one-per-subnet default when
-/// there are fewer subnets than zones; one-per-subnet with as many subnets as
-/// zones already gives each zone its gateway and passes.
+/// AWS052. The VPC module with `enable_nat_gateway = true` fails with
+/// `single_nat_gateway = true`, unless `azs` is known to name fewer than two
+/// zones (zones looked up at apply time count as several: a single gateway
+/// is what the rule is about). Otherwise, with `one_nat_gateway_per_az`
+/// false, it creates one gateway per subnet of its longest subnet list,
+/// gateway `i` in public subnet `i` (wrapping), public subnet `j` in `azs[j]`
+/// (wrapping): it fails when those gateways cover fewer zones than `azs`
+/// names (fewer subnets than zones); with as many subnets as zones each zone
+/// already has its gateway and it passes.
 ///
 /// Raw resources: the public subnets of a VPC are its `aws_subnet`s with
-/// `map_public_ip_on_launch = true` or holding one of its (public
-/// connectivity) `aws_nat_gateway`s (found by `subnet_id`). A VPC with NAT
+/// `map_public_ip_on_launch = true`, associated with a route table that
+/// routes to an `aws_internet_gateway` (inline `route` or `aws_route`), or
+/// holding one of its (public connectivity) `aws_nat_gateway`s (found by
+/// `subnet_id`). A VPC with NAT
 /// gateways fails when the zones its gateways can cover are fewer than the
 /// known distinct zones of its public subnets. A gateway whose subnet is
 /// ambiguous (it references several subnets: its `count` is unknown) makes
@@ -425,26 +427,37 @@ fn module_nat_per_az(r: &Resource, out: &mut Vec<Hit>) {
     if truth(attr(r, "enable_nat_gateway")) != Tri::Yes {
         return;
     }
-    let Some(azs) = known_strings(attr(r, "azs")) else {
+    // `None`: the zones are looked up at apply time (usually three).
+    let azs = known_strings(attr(r, "azs"));
+    if azs.as_ref().is_some_and(|a| a.len() < 2) {
+        return;
+    }
+    match truth(attr(r, "single_nat_gateway")) {
+        Tri::Unknown => return,
+        Tri::Yes => {
+            let zones = azs.map_or_else(|| "its".to_string(), |a| a.len().to_string());
+            out.push(Hit::new(
+                path(&["single_nat_gateway"]),
+                format!(
+                    "{} shares a single NAT gateway between {zones} availability zones (single_nat_gateway = true); set one_nat_gateway_per_az = true",
+                    r.address
+                ),
+            ));
+            return;
+        }
+        Tri::No => {}
+    }
+    let Some(azs) = azs else {
         return;
     };
     let zones = azs.len();
-    if zones < 2 {
-        return;
-    }
-    let single = truth(attr(r, "single_nat_gateway"));
-    let per_az = truth(attr(r, "one_nat_gateway_per_az"));
-    let Some(public) = list_len(attr(r, "public_subnets")) else {
-        return;
-    };
-    let count = match (single, per_az) {
-        (Tri::Unknown, _) => return,
-        (Tri::Yes, _) => 1,
-        (Tri::No, Tri::Unknown) => return,
-        (Tri::No, Tri::Yes) => zones,
-        (Tri::No, Tri::No) => {
-            let mut longest = public;
+    let count = match truth(attr(r, "one_nat_gateway_per_az")) {
+        Tri::Unknown | Tri::Yes => return,
+        // One gateway per subnet of the longest list.
+        Tri::No => {
+            let mut longest = 0;
             for list in [
+                "public_subnets",
                 "private_subnets",
                 "database_subnets",
                 "elasticache_subnets",
@@ -458,6 +471,7 @@ fn module_nat_per_az(r: &Resource, out: &mut Vec<Hit>) {
             longest
         }
     };
+    let public = list_len(attr(r, "public_subnets")).unwrap_or(0);
     if public == 0 || count == 0 {
         return;
     }
@@ -466,24 +480,10 @@ fn module_nat_per_az(r: &Resource, out: &mut Vec<Hit>) {
     if covered.len() >= zones {
         return;
     }
-    let (at, why) = if single == Tri::Yes {
-        (
-            "single_nat_gateway",
-            "single_nat_gateway = true".to_string(),
-        )
-    } else {
-        (
-            "one_nat_gateway_per_az",
-            format!(
-                "one NAT gateway per subnet, {count} gateway(s) in {} zone(s)",
-                covered.len()
-            ),
-        )
-    };
     out.push(Hit::new(
-        path(&[at]),
+        path(&["one_nat_gateway_per_az"]),
         format!(
-            "{} creates NAT gateways in {} of its {zones} availability zones ({why}); set one_nat_gateway_per_az = true",
+            "{} creates one NAT gateway per subnet: {count} gateway(s) covering {} of its {zones} availability zones; set one_nat_gateway_per_az = true",
             r.address,
             covered.len()
         ),
@@ -598,20 +598,28 @@ fn module_multi_az(r: &Resource, min: usize, out: &mut Vec<Hit>) {
         "intra_subnets",
         "outpost_subnets",
     ];
-    // The longest subnet list, if every list is known.
-    let mut longest: Option<(&str, usize)> = None;
+    // The longest subnet list (`None` when some list is unknown), and
+    // whether the module may create subnets at all.
+    let mut longest: Option<(&str, usize)> = Some(("", 0));
+    let mut any_subnets = false;
     for list in LISTS {
-        let Some(n) = list_len(attr(r, list)) else {
-            return;
-        };
-        if n > longest.map_or(0, |(_, m)| m) {
-            longest = Some((list, n));
+        match list_len(attr(r, list)) {
+            None => {
+                longest = None;
+                any_subnets = true;
+            }
+            Some(n) => {
+                any_subnets |= n > 0;
+                if longest.is_some_and(|(_, m)| n > m) {
+                    longest = Some((list, n));
+                }
+            }
         }
     }
-    let Some((longest_list, longest_len)) = longest else {
+    if !any_subnets {
         // No subnets: nothing is placed in zones.
         return;
-    };
+    }
     let Some(azs) = known_strings(attr(r, "azs")) else {
         return;
     };
@@ -625,7 +633,7 @@ fn module_multi_az(r: &Resource, min: usize, out: &mut Vec<Hit>) {
                 azs.iter().cloned().collect::<Vec<_>>().join(", ")
             ),
         ));
-    } else if longest_len < min {
+    } else if let Some((longest_list, longest_len)) = longest.filter(|(_, n)| *n < min) {
         out.push(Hit::new(
             path(&[longest_list]),
             format!(
@@ -834,13 +842,58 @@ pub(super) fn address_kind(address: &str) -> Option<&str> {
     without_modules(address).split('.').next()
 }
 
+/// Terraform resources by type and by address, built once per scan: rules
+/// that look for "any resource of this type in the root module" would
+/// otherwise walk the whole scan for every resource they check.
+#[derive(Default)]
+struct TerraformIndex {
+    by_kind: HashMap<Box<str>, Vec<usize>>,
+    by_address: HashMap<String, Vec<usize>>,
+}
+
+fn terraform_index(ctx: &Ctx) -> Arc<TerraformIndex> {
+    ctx.relations.cached("aws.vpc.terraform_index", || {
+        let mut index = TerraformIndex::default();
+        for (i, r) in ctx.resources.iter().enumerate() {
+            if r.platform != Platform::Terraform {
+                continue;
+            }
+            index.by_kind.entry(r.kind.clone()).or_default().push(i);
+            index
+                .by_address
+                .entry(r.address.clone())
+                .or_default()
+                .push(i);
+        }
+        index
+    })
+}
+
+/// The resources of type `kind` in the root module of `from`, in scan order.
+pub(super) fn of_kind<'a>(ctx: &'a Ctx, from: &Resource, kind: &str) -> Vec<&'a Resource> {
+    let index = terraform_index(ctx);
+    index
+        .by_kind
+        .get(kind)
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|i| ctx.resources.get(*i))
+        .filter(|c| ctx.relations.same_root(from, c))
+        .collect()
+}
+
 /// The resource named `address` in the root module of `from`.
 pub(super) fn resolve<'a>(ctx: &'a Ctx, from: &Resource, address: &str) -> Option<&'a Resource> {
-    ctx.resources.iter().find(|c| {
-        c.platform == Platform::Terraform
-            && c.address == address
-            && ctx.relations.same_root(from, c)
-    })
+    let index = terraform_index(ctx);
+    index
+        .by_address
+        .get(address)
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|i| ctx.resources.get(*i))
+        .find(|c| ctx.relations.same_root(from, c))
 }
 
 /// A related location at `path` of `r` (its deepest existing node).

@@ -1,0 +1,181 @@
+//! Hostile and broken input: each case yields a clear diagnostic, the scan
+//! finishes, and the findings of the other files are still reported.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_infra-lint");
+
+/// A manifest with one known finding (K8S010 at line 7), kept next to every hostile file.
+const GOOD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n    - image: nginx:latest\n      name: web\n";
+
+fn scan(dir: &Path, extra: &[&str]) -> (i32, Value) {
+    let started = Instant::now();
+    let out = Command::new(BIN)
+        .current_dir(dir)
+        .args([".", "--format", "json", "--threads", "2"])
+        .args(extra)
+        .output()
+        .expect("runs");
+    // A guard against hangs only, not a performance assertion.
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "scan took too long"
+    );
+    let code = out.status.code().expect("exited normally, not by a signal");
+    let report = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("json ({e}): {}", String::from_utf8_lossy(&out.stderr)));
+    (code, report)
+}
+
+fn findings(report: &Value) -> Vec<(String, String, u64)> {
+    report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["rule_id"].as_str().unwrap_or_default().to_string(),
+                f["file"].as_str().unwrap_or_default().to_string(),
+                f["line"].as_u64().unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+fn with_good(files: &[(&str, &[u8])]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("good.yaml"), GOOD).expect("write");
+    for (name, bytes) in files {
+        let path = dir.path().join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("mkdir");
+        }
+        std::fs::write(path, bytes).expect("write");
+    }
+    dir
+}
+
+fn assert_good_still_reported(report: &Value) {
+    assert!(
+        findings(report).contains(&("K8S010".into(), "good.yaml".into(), 7)),
+        "the valid file's finding is missing: {:?}",
+        findings(report)
+    );
+}
+
+#[test]
+fn expression_backtracking_in_tf_json_is_bounded() {
+    // Found by fuzzing: hcl-edit's expression parser backtracks exponentially
+    // on this text; it reached us through a `.tf.json` variable type string.
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data/fuzz/hcl-expression-backtracking.txt"),
+    )
+    .expect("fixture");
+    let json = serde_json::json!({"variable": {"x": {"type": text}}}).to_string();
+    let dir = with_good(&[("tf/main.tf.json", json.as_bytes())]);
+    let (code, report) = scan(dir.path(), &[]);
+    assert_eq!(code, 1);
+    assert_good_still_reported(&report);
+}
+
+#[test]
+fn hcl_nesting_at_and_beyond_the_parser_limit() {
+    let nested = |depth: usize| {
+        format!(
+            "locals {{\n  x = {}1{}\n}}\n",
+            "[".repeat(depth),
+            "]".repeat(depth)
+        )
+    };
+    let within = nested(30);
+    let beyond = nested(5000);
+    let dir = with_good(&[
+        ("ok/main.tf", within.as_bytes()),
+        ("deep/main.tf", beyond.as_bytes()),
+    ]);
+    let (code, report) = scan(dir.path(), &[]);
+    assert_eq!(code, 1);
+    let got = findings(&report);
+    assert!(
+        got.iter()
+            .any(|(r, f, _)| r == "IL000" && f == "deep/main.tf"),
+        "deep nesting is a parse error: {got:?}"
+    );
+    assert!(!got.iter().any(|(_, f, _)| f == "ok/main.tf"), "{got:?}");
+    assert_good_still_reported(&report);
+}
+
+#[test]
+fn files_over_the_size_limit_are_reported_not_read() {
+    let big = vec![b'#'; 300_000];
+    let dir = with_good(&[("huge.yaml", &big), ("huge/main.tf", &big)]);
+    let (code, report) = scan(dir.path(), &["--max-file-size", "100000"]);
+    assert_eq!(code, 1);
+    let got = findings(&report);
+    for file in ["huge.yaml", "huge/main.tf"] {
+        assert!(
+            got.contains(&("IL002".into(), file.into(), 1)),
+            "{file}: {got:?}"
+        );
+    }
+    assert_good_still_reported(&report);
+}
+
+#[test]
+fn binary_files_with_manifest_names() {
+    let binary: Vec<u8> = (0..4096u32).map(|i| (i * 7919 % 251) as u8).collect();
+    let dir = with_good(&[("blob.yaml", &binary), ("blob/main.tf", &binary)]);
+    let (code, report) = scan(dir.path(), &[]);
+    assert_eq!(code, 1);
+    let got = findings(&report);
+    assert!(
+        got.iter().any(|(r, f, _)| r == "IL000" && f == "blob.yaml"),
+        "{got:?}"
+    );
+    assert!(
+        got.iter()
+            .any(|(r, f, _)| r == "IL000" && f == "blob/main.tf"),
+        "{got:?}"
+    );
+    assert_good_still_reported(&report);
+}
+
+#[test]
+fn empty_files_and_a_directory_named_like_a_file() {
+    let dir = with_good(&[
+        ("empty.yaml", b""),
+        ("empty/main.tf", b""),
+        ("blank.yml", b"\n\n# only a comment\n"),
+    ]);
+    std::fs::create_dir_all(dir.path().join("x.tf/inner")).expect("mkdir");
+    std::fs::create_dir_all(dir.path().join("y.yaml")).expect("mkdir");
+    let (code, report) = scan(dir.path(), &["--rule", "K8S010"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        findings(&report),
+        vec![("K8S010".into(), "good.yaml".into(), 7)]
+    );
+    assert!(
+        report["notes"].as_array().expect("notes").is_empty(),
+        "{}",
+        report["notes"]
+    );
+}
+
+#[test]
+fn runaway_terraform_expansion_is_capped() {
+    let tf = "resource \"aws_ebs_volume\" \"many\" {\n  count = 1000000\n  size  = 10\n}\n\nresource \"aws_ebs_volume\" \"range\" {\n  for_each = toset([for i in range(100000) : tostring(i)])\n  size     = 10\n}\n";
+    let dir = with_good(&[("big/main.tf", tf.as_bytes())]);
+    let (_, report) = scan(dir.path(), &[]);
+    let notes = report["notes"].to_string();
+    assert!(
+        notes.contains("count is 1000000; only the first 10000 instances are evaluated"),
+        "expansion is capped with a note: {notes}"
+    );
+    assert_good_still_reported(&report);
+}

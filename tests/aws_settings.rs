@@ -1,0 +1,73 @@
+//! Settings of the AWS rules, set the way users set them: `.infra-lint.yaml`.
+
+mod support;
+
+use support::{rule_file_line, run_in, tempdir, write_files};
+
+const CLUSTER: &str = r#"
+resource "aws_eks_cluster" "main" {
+  name                      = "production"
+  role_arn                  = "arn:aws:iam::123456789012:role/eks-cluster"
+  version                   = "1.29"
+  enabled_cluster_log_types = ["api", "audit", "authenticator"]
+
+  vpc_config {
+    subnet_ids             = ["subnet-0a1b2c3d"]
+    endpoint_public_access = false
+  }
+}
+
+resource "aws_eks_node_group" "general" {
+  cluster_name    = aws_eks_cluster.main.name
+  node_group_name = "general"
+  node_role_arn   = "arn:aws:iam::123456789012:role/eks-node"
+  subnet_ids      = ["subnet-0a1b2c3d"]
+
+  scaling_config {
+    min_size     = 3
+    desired_size = 3
+    max_size     = 6
+  }
+}
+"#;
+
+/// (rule, line) of the findings of AWS041, AWS043 and AWS044 on `main.tf`.
+fn findings(config: Option<&str>) -> Vec<(String, u64)> {
+    let tmp = tempdir();
+    write_files(tmp.path(), &[("main.tf", CLUSTER)]);
+    if let Some(c) = config {
+        write_files(tmp.path(), &[(".infra-lint.yaml", c)]);
+    }
+    let run = run_in(
+        tmp.path(),
+        [
+            ".", "--rule", "AWS041", "--rule", "AWS043", "--rule", "AWS044", "--format", "json",
+        ],
+        None,
+    );
+    assert!(run.code() <= 1, "{}", run.stderr);
+    rule_file_line(&run.json())
+        .into_iter()
+        .map(|(rule, _, line)| (rule, line))
+        .collect()
+}
+
+#[test]
+fn defaults_pass_a_compliant_cluster() {
+    assert_eq!(findings(None), Vec::<(String, u64)>::new());
+}
+
+#[test]
+fn stricter_settings_report() {
+    let config = "rules:\n  AWS041:\n    settings:\n      required_log_types: [api, audit, authenticator, controllerManager, scheduler]\n  AWS043:\n    settings:\n      min_size: 4\n  AWS044:\n    settings:\n      min_version: \"1.30\"\n";
+    let mut got = findings(Some(config));
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            ("AWS041".to_string(), 6),
+            ("AWS043".to_string(), 21),
+            ("AWS044".to_string(), 5),
+        ]
+    );
+}
