@@ -13,6 +13,7 @@
 
 mod corpus;
 
+use std::collections::BTreeMap;
 use std::hint::black_box;
 use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
@@ -332,6 +333,7 @@ fn evaluator(rules: Vec<&'static Rule>) -> Evaluator {
         Settings::default(),
         &Policies::default(),
         Some(scan::DEFAULT_POLICY_TIMEOUT),
+        BTreeMap::new(),
     )
     .expect("evaluator")
 }

@@ -15,8 +15,8 @@
 //! (file, line) pairs the rule reports must equal its `expect` markers, and
 //! the set of related locations its `related` markers, exactly.
 //!
-//! Every folder needs at least two `fail-*` files (each with an `expect`
-//! marker) and two `pass-*` files (with none), and every file must hold at
+//! Every folder needs at least three `fail-*` files (each with an `expect`
+//! marker) and three `pass-*` files (with none), and every file must hold at
 //! least one resource of a kind the rule looks at, so a typo in `kind` cannot
 //! make a fixture pass vacuously. Sub-folders are allowed: the environment
 //! comes from the path (`dev/`, `staging/`, `overlays/prod/`), as in a real
@@ -34,8 +34,8 @@ use infra_lint::rules::Settings;
 use infra_lint::run::select_rules;
 use infra_lint::scan::{scan, ScanOptions};
 
-const MIN_FAIL_CASES: usize = 2;
-const MIN_PASS_CASES: usize = 2;
+const MIN_FAIL_CASES: usize = 3;
+const MIN_PASS_CASES: usize = 3;
 
 fn fixtures_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")

@@ -113,7 +113,12 @@ impl Problem {
 
     /// A production requirement: lowered one level in staging. The caller
     /// decides that it applies (not in development).
-    pub fn production(r: &Resource, ctx: &Ctx, path: AttrPath, message: impl Into<String>) -> Problem {
+    pub fn production(
+        r: &Resource,
+        ctx: &Ctx,
+        path: AttrPath,
+        message: impl Into<String>,
+    ) -> Problem {
         Problem {
             path,
             message: message.into(),
@@ -153,7 +158,10 @@ pub fn report(r: &Resource, problems: Vec<Problem>, out: &mut Vec<Hit>) {
         }
     }
     for g in groups {
-        let mut hit = Hit::new(g.path, format!("{} {}", r.address, g.messages.join(", and ")));
+        let mut hit = Hit::new(
+            g.path,
+            format!("{} {}", r.address, g.messages.join(", and ")),
+        );
         hit.level = g.level;
         out.push(hit);
     }
@@ -179,7 +187,10 @@ mod tests {
             &body,
             &["https_traffic_only_enabled", "enable_https_traffic_only"],
         );
-        assert_eq!((name, tri, set), ("enable_https_traffic_only", Tri::No, true));
+        assert_eq!(
+            (name, tri, set),
+            ("enable_https_traffic_only", Tri::No, true)
+        );
         let empty = node(Value::Map(vec![]));
         let (name, _, set) = flag_any(&empty, &["a", "b"]);
         assert_eq!((name, set), ("a", false));

@@ -1,6 +1,9 @@
 //! The rule registry: one place for every rule's metadata, native or Rego.
 
 pub mod aws;
+pub mod azure;
+pub mod cloud;
+pub mod gcp;
 pub mod kubernetes;
 pub mod settings;
 
@@ -312,6 +315,8 @@ pub fn builtin() -> Vec<&'static Rule> {
     ];
     rules.extend(kubernetes::RULES.iter().copied());
     rules.extend(aws::RULES.iter().copied());
+    rules.extend(azure::RULES.iter().copied());
+    rules.extend(gcp::RULES.iter().copied());
     rules.sort_by_key(|r| r.meta.id);
     rules
 }

@@ -220,7 +220,10 @@ fn postgres_backup(ctx: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
             format!("does not set backup_retention_days (Azure keeps backups for {DEFAULT_RETENTION_DAYS} days)")
         };
         if days < min {
-            problems.push(Problem::new(at, format!("{what}; at least {min} are required")));
+            problems.push(Problem::new(
+                at,
+                format!("{what}; at least {min} are required"),
+            ));
         } else if production && days < prod_min {
             problems.push(Problem::production(
                 r,

@@ -82,7 +82,9 @@ fn redis_tls(_: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
             let text = tls.and_then(|n| n.scalar_text()).unwrap_or_default();
             problems.push(Problem::new(
                 path(&["minimum_tls_version"]),
-                format!("sets minimum_tls_version = \"{text}\": clients may connect with TLS below 1.2"),
+                format!(
+                    "sets minimum_tls_version = \"{text}\": clients may connect with TLS below 1.2"
+                ),
             ));
         }
     }

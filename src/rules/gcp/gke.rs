@@ -184,10 +184,24 @@ mod tests {
 
     #[test]
     fn zones_and_regions() {
-        for zone in ["us-central1-a", "europe-west4-b", "northamerica-northeast1-c", "me-central2-a"] {
+        for zone in [
+            "us-central1-a",
+            "europe-west4-b",
+            "northamerica-northeast1-c",
+            "me-central2-a",
+        ] {
             assert!(is_zone(zone), "{zone}");
         }
-        for region in ["us-central1", "europe-west4", "asia-northeast1", "US", "eu", "global", "us-central1-ab", "a-b-c"] {
+        for region in [
+            "us-central1",
+            "europe-west4",
+            "asia-northeast1",
+            "US",
+            "eu",
+            "global",
+            "us-central1-ab",
+            "a-b-c",
+        ] {
             assert!(!is_zone(region), "{region}");
         }
     }

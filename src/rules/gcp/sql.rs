@@ -48,7 +48,12 @@ fn settings(r: &Resource) -> Option<Vec<(AttrPath, &Node)>> {
     Some(
         blocks
             .into_iter()
-            .map(|(i, b)| (AttrPath::root().join([Seg::from("settings"), Seg::from(i)]), b))
+            .map(|(i, b)| {
+                (
+                    AttrPath::root().join([Seg::from("settings"), Seg::from(i)]),
+                    b,
+                )
+            })
             .collect(),
     )
 }
@@ -287,7 +292,9 @@ fn sql_backup(_: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
                 problems.push(Problem::new(
                     point(&cbase, c, flag_name),
                     match read(c, flag_name) {
-                        Read::Unset => format!("does not set {flag_name} = true: point-in-time recovery is off"),
+                        Read::Unset => format!(
+                            "does not set {flag_name} = true: point-in-time recovery is off"
+                        ),
                         _ => format!("sets {flag_name} = false: point-in-time recovery is off"),
                     },
                 ));
