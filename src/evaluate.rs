@@ -151,6 +151,7 @@ impl Evaluator {
         findings: &mut Vec<Finding>,
         errors: &mut Vec<EvalError>,
     ) -> usize {
+        crate::fault::point("evaluate", &file.display);
         let mut rego_wanted = Vec::new();
         let mut evaluated = 0;
         for rule in &self.rules {

@@ -7,6 +7,7 @@ pub mod config;
 pub mod discover;
 pub mod environment;
 pub mod evaluate;
+pub mod fault;
 pub mod findings;
 pub mod ingest;
 pub mod model;

@@ -187,7 +187,32 @@ fn add_context(
     if context.is_empty() {
         return added;
     }
-    let (found, _) = discover::walk_to_depth(context, root, threads, Some(1));
+    let (mut found, _) = discover::walk_to_depth(context, root, threads, Some(1));
+    // A changed file of a child module is evaluated through its callers.
+    let tf_dirs: Vec<PathBuf> = context
+        .iter()
+        .filter(|d| {
+            found.iter().any(|c| {
+                c.class == FileClass::Terraform && c.path.parent().is_some_and(|p| p == d.as_path())
+            })
+        })
+        .cloned()
+        .collect();
+    if !tf_dirs.is_empty() {
+        let (tree, _) = discover::walk(&[root.to_path_buf()], root, threads);
+        let tf_files: Vec<PathBuf> = tree
+            .into_iter()
+            .filter(|c| c.class == FileClass::Terraform)
+            .map(|c| c.path)
+            .collect();
+        let callers = crate::ingest::terraform::project::local_callers(&tf_dirs, &tf_files);
+        let (caller_files, _) = discover::walk_to_depth(&callers, root, threads, Some(1));
+        found.extend(
+            caller_files
+                .into_iter()
+                .filter(|c| c.class == FileClass::Terraform),
+        );
+    }
     let named: std::collections::BTreeSet<String> =
         candidates.iter().map(|c| c.display.clone()).collect();
     for c in found {
@@ -340,6 +365,9 @@ fn scan_in_pool(opts: ScanOptions) -> Result<Scan, ScanError> {
     // module, and its directory is context, so the module's other `.tf` files
     // reach `terraform_ingest` among `candidates`; `context_files` names them
     // should the ingester need to tell named files from context.
+    // With a file list, findings are reported in the named files only.
+    let named: Option<std::collections::BTreeSet<String>> =
+        (!opts.context.is_empty()).then(|| candidates.iter().map(|c| c.display.clone()).collect());
     let context_files = add_context(&mut candidates, &opts.context, &root, opts.threads);
     notes.extend(walk_notes.into_iter().map(|n| {
         if n.path.is_empty() {
@@ -625,11 +653,13 @@ fn scan_in_pool(opts: ScanOptions) -> Result<Scan, ScanError> {
     if let Some((baseline, name)) = &opts.baseline {
         suppress::apply_baseline(&mut found, &files, baseline, name);
     }
-    if !context_files.is_empty() {
+    if let Some(named) = &named {
+        // Also drops the files of child modules that only a listed module's
+        // calls brought in; stdin is always named.
         found.retain(|f| {
             files
                 .get(f.location.file as usize)
-                .is_none_or(|file| !context_files.contains(&file.display))
+                .is_none_or(|file| file.path.is_none() || named.contains(&file.display))
         });
     }
     findings::sort(&mut found);
@@ -682,6 +712,7 @@ fn ingest_file(
     id: FileId,
     classifier: &Classifier,
 ) -> (Vec<Resource>, Option<Finding>) {
+    crate::fault::point("ingest", &l.file.display);
     match l.class {
         FileClass::Yaml => match kubernetes::ingest(&l.file, id, classifier) {
             Outcome::Resources(r) => (r, None),

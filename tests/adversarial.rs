@@ -13,11 +13,16 @@ const BIN: &str = env!("CARGO_BIN_EXE_infra-lint");
 const GOOD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n    - image: nginx:latest\n      name: web\n";
 
 fn scan(dir: &Path, extra: &[&str]) -> (i32, Value) {
+    scan_with_env(dir, extra, &[])
+}
+
+fn scan_with_env(dir: &Path, extra: &[&str], env: &[(&str, &str)]) -> (i32, Value) {
     let started = Instant::now();
     let out = Command::new(BIN)
         .current_dir(dir)
         .args([".", "--format", "json", "--threads", "2"])
         .args(extra)
+        .envs(env.iter().copied())
         .output()
         .expect("runs");
     // A guard against hangs only, not a performance assertion.
@@ -178,4 +183,117 @@ fn runaway_terraform_expansion_is_capped() {
         "expansion is capped with a note: {notes}"
     );
     assert_good_still_reported(&report);
+}
+
+/// A panic while reading or evaluating one input (forced with the debug-only
+/// `INFRA_LINT_INJECT_PANIC` hook, see `src/fault.rs`) becomes an IL999
+/// finding naming that input, and every other file is still reported.
+#[cfg(debug_assertions)]
+#[test]
+fn a_panic_costs_only_its_own_input() {
+    let bad_pod = GOOD.replace("name: web\nspec", "name: boom\nspec");
+    let tf = "resource \"aws_ebs_volume\" \"v\" {\n  size = 10\n}\n";
+    let dir = with_good(&[
+        ("boom.yaml", bad_pod.as_bytes()),
+        ("boomtf/main.tf", tf.as_bytes()),
+        ("oktf/main.tf", tf.as_bytes()),
+    ]);
+    for (stage, target, file) in [
+        ("ingest", "boom.yaml", "boom.yaml"),
+        ("evaluate", "boom.yaml", "boom.yaml"),
+        ("terraform-parse", "boomtf/main.tf", "boomtf/main.tf"),
+        ("terraform-eval", "boomtf", "boomtf/main.tf"),
+    ] {
+        let spec = format!("{stage}:{target}");
+        let (code, report) = scan_with_env(
+            dir.path(),
+            &[],
+            &[("INFRA_LINT_INJECT_PANIC", spec.as_str())],
+        );
+        assert_eq!(code, 1, "{stage}: findings fail the scan");
+        let all = findings(&report);
+        let internal: Vec<_> = all.iter().filter(|f| f.0 == "IL999").collect();
+        assert!(
+            !internal.is_empty() && internal.iter().all(|f| f.1 == file),
+            "{stage}: IL999 on {file} only: {all:?}"
+        );
+        let message = report["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .find(|f| f["rule_id"] == "IL999")
+            .and_then(|f| f["message"].as_str())
+            .unwrap_or_default()
+            .to_string();
+        assert!(message.contains("internal error"), "{stage}: {message}");
+        assert_good_still_reported(&report);
+        // The healthy Terraform module next to the failing one is still judged.
+        assert!(
+            all.iter().any(|f| f.0 == "AWS072" && f.1 == "oktf/main.tf"),
+            "{stage}: oktf findings missing: {all:?}"
+        );
+        if stage != "ingest" && stage != "evaluate" {
+            assert!(
+                all.iter().any(|f| f.1 == "boom.yaml" && f.0 == "K8S010"),
+                "{stage}: boom.yaml is healthy here: {all:?}"
+            );
+        }
+    }
+}
+
+/// Every file under `dir`, relative, with its length.
+fn tree_listing(dir: &Path) -> Vec<(String, u64)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).expect("read_dir").flatten() {
+            let path = entry.path();
+            let meta = std::fs::symlink_metadata(&path).expect("metadata");
+            if meta.is_dir() {
+                stack.push(path.clone());
+            }
+            let rel = path
+                .strip_prefix(dir)
+                .expect("inside")
+                .to_string_lossy()
+                .into_owned();
+            out.push((rel, if meta.is_dir() { 0 } else { meta.len() }));
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The scanner writes its report to `--output` and nowhere else: not into
+/// the scanned tree (no caches, no lock files) and not into the temp dir.
+#[test]
+fn a_scan_writes_only_its_output_file() {
+    let tf = "resource \"aws_ebs_volume\" \"v\" {\n  size = 10\n}\n";
+    let dir = with_good(&[
+        ("infra/main.tf", tf.as_bytes()),
+        ("infra/terraform.tfvars", b"x = 1\n"),
+        ("broken.yaml", b"apiVersion: v1\nkind: Pod\nmetadata: [\n"),
+    ]);
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out_dir = tempfile::tempdir().expect("tempdir");
+    let before = tree_listing(dir.path());
+    for format in ["json", "sarif", "human"] {
+        let report = out_dir.path().join(format!("report.{format}"));
+        let status = Command::new(BIN)
+            .current_dir(dir.path())
+            .args([".", "--format", format, "-o"])
+            .arg(&report)
+            .env("TMPDIR", tmp.path())
+            .output()
+            .expect("runs");
+        assert_eq!(status.status.code(), Some(1), "{format}");
+        assert!(report.is_file(), "{format}: the report is written");
+    }
+    assert_eq!(
+        tree_listing(dir.path()),
+        before,
+        "the scanned tree is untouched"
+    );
+    assert!(tree_listing(tmp.path()).is_empty(), "nothing in TMPDIR");
+    assert_eq!(tree_listing(out_dir.path()).len(), 3, "only the reports");
 }

@@ -432,6 +432,79 @@ fn file_list_mode_reports_what_a_full_scan_reports_for_those_files() {
     );
 }
 
+/// pre-commit passes one changed `.tf` file: its whole module directory (and
+/// the modules it calls) is evaluated, so companions in unlisted sibling
+/// files and variables from unlisted files count, as in a full scan.
+#[test]
+fn file_list_mode_evaluates_the_whole_terraform_module() {
+    let tmp = tempdir();
+    write_files(
+        tmp.path(),
+        &[
+            (
+                "infra/main.tf",
+                "resource \"aws_s3_bucket\" \"logs\" {\n  bucket = \"acme-logs\"\n}\n\nresource \"aws_s3_bucket\" \"data\" {\n  bucket = \"acme-data\"\n}\n\nmodule \"db\" {\n  source    = \"./modules/db\"\n  encrypted = var.encrypt_db\n}\n",
+            ),
+            (
+                "infra/versioning.tf",
+                "resource \"aws_s3_bucket_versioning\" \"logs\" {\n  bucket = aws_s3_bucket.logs.id\n  versioning_configuration {\n    status = \"Enabled\"\n  }\n}\n",
+            ),
+            (
+                "infra/variables.tf",
+                "variable \"encrypt_db\" {\n  type    = bool\n  default = false\n}\n",
+            ),
+            (
+                "infra/modules/db/main.tf",
+                "variable \"encrypted\" {\n  type = bool\n}\n\nresource \"aws_db_instance\" \"this\" {\n  engine            = \"postgres\"\n  instance_class    = \"db.t3.micro\"\n  storage_encrypted = var.encrypted\n}\n",
+            ),
+        ],
+    );
+    let full = run(tmp.path(), &[".", "--format", "json"]).json();
+    for listed in [
+        vec!["infra/main.tf"],
+        vec!["infra/modules/db/main.tf"],
+        vec!["infra/main.tf", "infra/variables.tf"],
+    ] {
+        let mut args = listed.clone();
+        args.extend(["--format", "json"]);
+        let r = run(tmp.path(), &args);
+        assert_eq!(r.code(), 1, "{}", r.stderr);
+        let partial = r.json();
+        let expected: Vec<_> = tuples(&full)
+            .into_iter()
+            .filter(|t| listed.contains(&t.1.as_str()))
+            .collect();
+        assert!(!expected.is_empty(), "{listed:?}: {}", pretty(&full));
+        assert_eq!(
+            tuples(&partial),
+            expected,
+            "{listed:?}:\n{}\nfull scan:\n{}",
+            pretty(&partial),
+            pretty(&full)
+        );
+    }
+    let versioning: Vec<_> = tuples(&full)
+        .into_iter()
+        .filter(|t| t.0 == "AWS021")
+        .map(|t| (t.1, t.2))
+        .collect();
+    assert_eq!(
+        versioning,
+        [("infra/main.tf".to_string(), 5)],
+        "only the bucket without a versioning companion"
+    );
+    let encryption: Vec<_> = tuples(&full)
+        .into_iter()
+        .filter(|t| t.0 == "AWS001")
+        .map(|t| (t.1, t.2))
+        .collect();
+    assert_eq!(
+        encryption,
+        [("infra/modules/db/main.tf".to_string(), 8)],
+        "the variable's default flows into the module"
+    );
+}
+
 #[test]
 fn file_list_mode_keeps_suppressions_and_baselines() {
     let tmp = cross_resource_tree();

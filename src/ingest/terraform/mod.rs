@@ -144,6 +144,7 @@ fn evaluate_root(project: &project::Project, dir: &Path, opts: &Options) -> Root
     };
     // A bug in evaluation must cost one module, not the scan (IL999).
     let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        crate::fault::point("terraform-eval", &config.display);
         let root = instance::Root::new(project, opts.classifier, dir);
         let inst = instance::Inst::root(&root, config, opts.vars);
         let mut out = Vec::new();
@@ -153,11 +154,7 @@ fn evaluate_root(project: &project::Project, dir: &Path, opts: &Options) -> Root
     match run {
         Ok((resources, notes)) => (resources, notes, None),
         Err(payload) => {
-            let what = payload
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| payload.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown panic".into());
+            let what = crate::scan::panic_message(&*payload);
             let message = format!(
                 "internal error while evaluating the Terraform module {} ({what}); its resources are not checked",
                 config.display

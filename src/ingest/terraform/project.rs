@@ -185,10 +185,13 @@ fn read_file(path: &Path, kind: Kind, paths: &Paths) -> Option<ReadFile> {
         }),
         None => {
             // A parser bug on one file must cost that file only (IL999).
-            let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match kind {
-                Kind::Hcl | Kind::VarsHcl => parse::parse_file(&file),
-                Kind::Json => json::parse_config(&file),
-                Kind::VarsJson => json::parse_vars(&file),
+            let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                crate::fault::point("terraform-parse", &file.display);
+                match kind {
+                    Kind::Hcl | Kind::VarsHcl => parse::parse_file(&file),
+                    Kind::Json => json::parse_config(&file),
+                    Kind::VarsJson => json::parse_vars(&file),
+                }
             }));
             match run {
                 Ok(parsed) => parsed,
@@ -237,6 +240,56 @@ fn read_dir(dir: &Path, paths: &Paths) -> Vec<ReadFile> {
         .filter(|(_, p, _)| p.is_file())
         .filter_map(|(_, p, k)| read_file(&p, k, paths))
         .collect()
+}
+
+/// The directories of `tf_files` that call one of `targets` as a local
+/// module, directly or through other callers. A file list (pre-commit) that
+/// names a file of a child module needs its callers to evaluate it with the
+/// inputs a full scan gives it. Sources are found by a line scan (a
+/// `source = "./…"` attribute, or `"source": "./…"` in JSON), not a parse:
+/// this runs over every Terraform file of the tree and only has to be cheap
+/// and never miss; a false match merely adds context.
+pub fn local_callers(targets: &[PathBuf], tf_files: &[PathBuf]) -> Vec<PathBuf> {
+    let canonical = |p: &Path| p.canonicalize().ok();
+    // Each file's directory and the canonical directories of its local sources.
+    let calls: Vec<(PathBuf, Vec<PathBuf>)> = tf_files
+        .par_iter()
+        .filter_map(|file| {
+            let text = std::fs::read_to_string(file).ok()?;
+            if !text.contains("source") {
+                return None;
+            }
+            let dir = file.parent()?.to_path_buf();
+            let sources: Vec<PathBuf> = text
+                .lines()
+                .filter_map(quoted_source)
+                .filter(|s| is_local(s))
+                .filter_map(|s| canonical(&dir.join(s)))
+                .collect();
+            (!sources.is_empty()).then(|| Some((canonical(&dir)?, sources)))?
+        })
+        .collect();
+    let mut wanted: Vec<PathBuf> = targets.iter().filter_map(|t| canonical(t)).collect();
+    let mut callers: BTreeSet<PathBuf> = BTreeSet::new();
+    while let Some(target) = wanted.pop() {
+        for (dir, sources) in &calls {
+            if sources.contains(&target) && callers.insert(dir.clone()) {
+                wanted.push(dir.clone());
+            }
+        }
+    }
+    callers.into_iter().collect()
+}
+
+/// The string of a `source = "…"` (HCL) or `"source": "…"` (JSON) line.
+fn quoted_source(line: &str) -> Option<&str> {
+    let rest = line.trim_start();
+    let rest = rest
+        .strip_prefix("\"source\"")
+        .or_else(|| rest.strip_prefix("source"))?;
+    let rest = rest.trim_start().strip_prefix(['=', ':'])?.trim_start();
+    let rest = rest.strip_prefix('"')?;
+    rest.split('"').next()
 }
 
 /// Whether a module source is a local path.
@@ -464,6 +517,21 @@ fn roots(p: &Project, scanned: &BTreeSet<PathBuf>) -> Vec<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quoted_sources() {
+        assert_eq!(
+            quoted_source(r#"  source = "./modules/db""#),
+            Some("./modules/db")
+        );
+        assert_eq!(quoted_source(r#""source": "../x","#), Some("../x"));
+        assert_eq!(
+            quoted_source(r#"source="terraform-aws-modules/vpc/aws""#),
+            Some("terraform-aws-modules/vpc/aws")
+        );
+        assert_eq!(quoted_source(r#"source_hash = "x""#), None);
+        assert_eq!(quoted_source("# source = nothing"), None);
+    }
 
     #[test]
     fn relative_paths() {
