@@ -88,6 +88,37 @@ fn expression_backtracking_in_tf_json_is_bounded() {
     assert_good_still_reported(&report);
 }
 
+/// Found by fuzzing: indexes nested under binary operators with an error
+/// deep inside make hcl-edit backtrack exponentially (over 30 s for this
+/// line); in a `.tf` file, a `.tf.json` template and a `.tf.json` type.
+#[test]
+fn index_backtracking_is_refused_quickly() {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/fuzz/hcl-index-backtracking.txt"),
+    )
+    .expect("fixture");
+    let tf = format!("locals {{\n  x = {text}\n}}\n");
+    let template = serde_json::json!({"locals": {"x": format!("${{{text}}}")}}).to_string();
+    let ty = serde_json::json!({"variable": {"x": {"type": text}}}).to_string();
+    let dir = with_good(&[
+        ("hcl/main.tf", tf.as_bytes()),
+        ("template/main.tf.json", template.as_bytes()),
+        ("type/main.tf.json", ty.as_bytes()),
+    ]);
+    let started = Instant::now();
+    let (code, report) = scan(dir.path(), &[]);
+    // A guard against the blow-up coming back, not a performance assertion.
+    assert!(started.elapsed() < Duration::from_secs(20));
+    assert_eq!(code, 1);
+    let got = findings(&report);
+    assert!(
+        got.iter()
+            .any(|(r, f, l)| r == "IL000" && f == "hcl/main.tf" && *l == 2),
+        "{got:?}"
+    );
+    assert_good_still_reported(&report);
+}
+
 #[test]
 fn hcl_nesting_at_and_beyond_the_parser_limit() {
     let nested = |depth: usize| {
@@ -97,20 +128,24 @@ fn hcl_nesting_at_and_beyond_the_parser_limit() {
             "]".repeat(depth)
         )
     };
-    let within = nested(30);
-    let beyond = nested(5000);
+    // Our limit (12 levels of `(`/`[`, see `parse::MAX_BRACKET_DEPTH`) is
+    // far below hcl-edit's own (64).
+    let within = nested(12);
     let dir = with_good(&[
         ("ok/main.tf", within.as_bytes()),
-        ("deep/main.tf", beyond.as_bytes()),
+        ("deep/main.tf", nested(13).as_bytes()),
+        ("deeper/main.tf", nested(5000).as_bytes()),
     ]);
     let (code, report) = scan(dir.path(), &[]);
     assert_eq!(code, 1);
     let got = findings(&report);
-    assert!(
-        got.iter()
-            .any(|(r, f, _)| r == "IL000" && f == "deep/main.tf"),
-        "deep nesting is a parse error: {got:?}"
-    );
+    for (file, line) in [("deep/main.tf", 2), ("deeper/main.tf", 2)] {
+        assert!(
+            got.iter()
+                .any(|(r, f, l)| r == "IL000" && f == file && *l == line),
+            "deep nesting is a parse error at its line: {got:?}"
+        );
+    }
     assert!(!got.iter().any(|(_, f, _)| f == "ok/main.tf"), "{got:?}");
     assert_good_still_reported(&report);
 }

@@ -24,8 +24,45 @@ pub struct SyntaxError {
     pub message: String,
 }
 
+/// Round and square brackets nested deeper than this are refused before
+/// hcl-edit sees the text: its expression parser backtracks exponentially in
+/// the nesting of indexes and calls under binary operators when the input
+/// fails deep inside (found by fuzzing: 16 levels cost 0.15 s, 22 levels
+/// over 30 s). Real configurations stay far below.
+pub const MAX_BRACKET_DEPTH: usize = 12;
+
+/// The byte offset where `(` / `[` nesting first exceeds
+/// [`MAX_BRACKET_DEPTH`]. Counted over the raw text (strings and comments
+/// included): a cheap, conservative pass that real files never trip.
+pub fn too_nested(text: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    for (i, b) in text.bytes().enumerate() {
+        match b {
+            b'(' | b'[' => {
+                depth += 1;
+                if depth > MAX_BRACKET_DEPTH {
+                    return Some(i);
+                }
+            }
+            b')' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
+
+fn nesting_message() -> String {
+    format!("brackets nest more than {MAX_BRACKET_DEPTH} levels deep; refusing to parse")
+}
+
 /// Parse a native-syntax file.
 pub fn parse_file(file: &SourceFile) -> Result<Body, SyntaxError> {
+    if let Some(at) = too_nested(&file.text) {
+        return Err(SyntaxError {
+            pos: file.pos_of_offset(at),
+            message: nesting_message(),
+        });
+    }
     let body = hcl_edit::parser::parse_body(&file.text).map_err(|e| SyntaxError {
         pos: file.pos_of_offset(e.location().offset()),
         message: first_line(e.message()),
@@ -48,6 +85,9 @@ pub fn parse_file(file: &SourceFile) -> Result<Body, SyntaxError> {
 
 /// Parse the text of a JSON-syntax string as a template; every span is `span`.
 pub fn parse_template_text(text: &str, span: Span) -> Result<Expr, String> {
+    if too_nested(text).is_some() {
+        return Err(nesting_message());
+    }
     let template = hcl_edit::parser::parse_template(text).map_err(|e| first_line(e.message()))?;
     let conv = Conv {
         file: None,
@@ -66,6 +106,9 @@ pub fn parse_expression(text: &str) -> Result<Expr, String> {
     // constraints and `--var` values are far below these bounds.
     if text.len() > 64 * 1024 || text.matches('%').count() > 8 || text.matches('{').count() > 64 {
         return Err("expression too large or too complex to evaluate".into());
+    }
+    if too_nested(text).is_some() {
+        return Err(nesting_message());
     }
     let expr = hcl_edit::parser::parse_expr(text).map_err(|e| first_line(e.message()))?;
     let file = SourceFile::new(None, String::new(), text.to_string());
