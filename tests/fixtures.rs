@@ -493,7 +493,9 @@ fn unlisted_fixture_folders() {
 fn every_registry_rule_has_a_fixture_folder() {
     let tmp = support::tempdir();
     let rules = support::run_in(tmp.path(), ["rules", "--format", "json"], None).json();
-    let rules = rules.as_array().expect("`rules --format json` prints a list");
+    let rules = rules
+        .as_array()
+        .expect("`rules --format json` prints a list");
     let missing: Vec<&str> = rules
         .iter()
         .filter(|r| r["engine"] != "scanner")
