@@ -24,6 +24,8 @@
 //! spread over several files (a Deployment and its PodDisruptionBudget) is a
 //! folder named `fail-*` / `pass-*`: everything under it is one case.
 
+mod support;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::fs;
@@ -482,6 +484,33 @@ fn unlisted_fixture_folders() {
         .filter_map(|rule| check_folder(rule).err())
         .collect();
     assert!(failures.is_empty(), "\n{}\n", failures.join("\n\n"));
+}
+
+/// Every rule the registry lists (`infra-lint rules --format json`), native
+/// or Rego, has a fixture folder: a rule without one is untested against the
+/// real-world styles above. Scanner diagnostics (IL000…) check no resource.
+#[test]
+fn every_registry_rule_has_a_fixture_folder() {
+    let tmp = support::tempdir();
+    let rules = support::run_in(tmp.path(), ["rules", "--format", "json"], None).json();
+    let rules = rules
+        .as_array()
+        .expect("`rules --format json` prints a list");
+    let missing: Vec<&str> = rules
+        .iter()
+        .filter(|r| r["engine"] != "scanner")
+        .filter_map(|r| r["id"].as_str())
+        .filter(|id| !fixtures_root().join(id).is_dir())
+        .collect();
+    assert!(
+        rules.len() > missing.len(),
+        "the registry lists no rule with a fixture folder"
+    );
+    assert!(
+        missing.is_empty(),
+        "rules without a fixtures/<ID>/ folder: {}",
+        missing.join(", ")
+    );
 }
 
 #[test]

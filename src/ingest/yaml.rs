@@ -57,8 +57,90 @@ fn err(m: &Marker, message: impl Into<String>) -> YamlError {
     }
 }
 
+/// How many flow-content lines one file may have re-indented (see
+/// [`parse_stream`]): each costs a re-parse, so a hostile file cannot make
+/// parsing quadratic.
+const MAX_FLOW_REINDENTS: usize = 64;
+
+/// A parse failure, and whether it happened inside a flow collection.
+struct Failure {
+    error: YamlError,
+    in_flow: bool,
+}
+
 /// Parse every document of a YAML stream.
+///
+/// Flow content (`[…]`, `{…}`) continued on lines indented no deeper than
+/// the enclosing block (a closing `]` under its key) is refused by strict
+/// YAML 1.2 and by our parser, but read by go-yaml (so by Kubernetes),
+/// libyaml and PyYAML; indentation does not matter inside flow collections
+/// to them. Such a line is re-indented by one space and the stream parsed
+/// again: values and line numbers are unchanged (columns after the insertion
+/// on that line move by one). Block indentation errors are never touched.
 pub fn parse_stream(text: &str) -> Result<Vec<Document>, YamlError> {
+    let mut patched: Option<String> = None;
+    let mut reindents = 0;
+    loop {
+        let current = patched.as_deref().unwrap_or(text);
+        let failure = match parse_once(current) {
+            Ok(docs) => return Ok(docs),
+            Err(f) => f,
+        };
+        let flow_indentation = failure.in_flow
+            && failure.error.message.starts_with("invalid indentation")
+            && reindents < MAX_FLOW_REINDENTS;
+        match flow_indentation
+            .then(|| reindent(current, failure.error.pos))
+            .flatten()
+        {
+            Some(next) => {
+                patched = Some(next);
+                reindents += 1;
+            }
+            None => return Err(failure.error),
+        }
+    }
+}
+
+/// `text` with one space inserted at `at`, if only spaces precede it on its
+/// line (it is the line's first token).
+fn reindent(text: &str, at: Pos) -> Option<String> {
+    let line_start = if at.line <= 1 {
+        0
+    } else {
+        let (i, _) = text.match_indices('\n').nth(at.line as usize - 2)?;
+        i + 1
+    };
+    let rest = &text[line_start..];
+    let indent = rest.chars().take_while(|&c| c == ' ').count();
+    // Columns are 1-based characters; the indentation is ASCII spaces.
+    if at.col as usize != indent + 1 {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len() + 1);
+    out.push_str(&text[..line_start + indent]);
+    out.push(' ');
+    out.push_str(&text[line_start + indent..]);
+    Some(out)
+}
+
+/// Whether the innermost open collection is a flow one (starts at `[`/`{`).
+fn in_flow(text: &str, stack: &[Frame]) -> bool {
+    let start = match stack.last() {
+        Some(Frame::Seq { start, .. } | Frame::Map { start, .. }) => *start,
+        None => return false,
+    };
+    text.lines()
+        .nth((start.line as usize).wrapping_sub(1))
+        .and_then(|l| l.chars().nth((start.col as usize).wrapping_sub(1)))
+        .is_some_and(|c| c == '[' || c == '{')
+}
+
+fn parse_once(text: &str) -> Result<Vec<Document>, Failure> {
+    let fail = |error: YamlError| Failure {
+        error,
+        in_flow: false,
+    };
     let mut parser = Parser::new_from_str(text);
     let mut docs = Vec::new();
     let mut stack: Vec<Frame> = Vec::new();
@@ -68,7 +150,15 @@ pub fn parse_stream(text: &str) -> Result<Vec<Document>, YamlError> {
     let mut doc_root: Option<Node> = None;
 
     for event in &mut parser {
-        let (event, span) = event.map_err(|e| err(e.marker(), e.info().to_string()))?;
+        let (event, span) = match event {
+            Ok(e) => e,
+            Err(e) => {
+                return Err(Failure {
+                    error: err(e.marker(), e.info().to_string()),
+                    in_flow: in_flow(text, &stack),
+                })
+            }
+        };
         let node = match event {
             Event::StreamStart | Event::StreamEnd | Event::Nothing => continue,
             Event::DocumentStart(_) => {
@@ -88,10 +178,10 @@ pub fn parse_stream(text: &str) -> Result<Vec<Document>, YamlError> {
             }
             Event::SequenceStart(anchor, _) => {
                 if stack.len() >= MAX_DEPTH {
-                    return Err(err(
+                    return Err(fail(err(
                         &span.start,
                         format!("nesting deeper than {MAX_DEPTH} levels"),
-                    ));
+                    )));
                 }
                 stack.push(Frame::Seq {
                     items: Vec::new(),
@@ -102,10 +192,10 @@ pub fn parse_stream(text: &str) -> Result<Vec<Document>, YamlError> {
             }
             Event::MappingStart(anchor, _) => {
                 if stack.len() >= MAX_DEPTH {
-                    return Err(err(
+                    return Err(fail(err(
                         &span.start,
                         format!("nesting deeper than {MAX_DEPTH} levels"),
-                    ));
+                    )));
                 }
                 stack.push(Frame::Map {
                     entries: Vec::new(),
@@ -126,7 +216,7 @@ pub fn parse_stream(text: &str) -> Result<Vec<Document>, YamlError> {
                     remember(&mut anchors, anchor, &node);
                     node
                 }
-                _ => return Err(err(&span.start, "unbalanced sequence end")),
+                _ => return Err(fail(err(&span.start, "unbalanced sequence end"))),
             },
             Event::MappingEnd => match stack.pop() {
                 Some(Frame::Map {
@@ -141,7 +231,7 @@ pub fn parse_stream(text: &str) -> Result<Vec<Document>, YamlError> {
                     remember(&mut anchors, anchor, &node);
                     node
                 }
-                _ => return Err(err(&span.start, "unbalanced mapping end")),
+                _ => return Err(fail(err(&span.start, "unbalanced mapping end"))),
             },
             Event::Scalar(text, style, anchor, tag) => {
                 let span = Span::new(pos(&span.start), pos(&span.end));
@@ -151,15 +241,15 @@ pub fn parse_stream(text: &str) -> Result<Vec<Document>, YamlError> {
             }
             Event::Alias(id) => {
                 let Some((node, size)) = anchors.get(&id) else {
-                    return Err(err(&span.start, "alias to an unknown anchor"));
+                    return Err(fail(err(&span.start, "alias to an unknown anchor")));
                 };
                 if *size > alias_budget {
-                    return Err(err(
+                    return Err(fail(err(
                         &span.start,
                         format!(
                             "alias expansion exceeds {ALIAS_BUDGET} nodes (possible billion-laughs attack)"
                         ),
-                    ));
+                    )));
                 }
                 alias_budget -= size;
                 // The copy is located at the alias, so findings point where it is used.
@@ -397,6 +487,50 @@ mod tests {
         assert!(e.message.contains("nesting"));
         let flow = "[".repeat(5000);
         assert!(parse_stream(&flow).is_err());
+    }
+
+    /// A flow collection whose closing bracket (or an entry) is no deeper
+    /// than its key: strict YAML 1.2 refuses it, but go-yaml (Kubernetes),
+    /// libyaml and PyYAML read it, and real repositories hold it (Gatekeeper
+    /// configs in terraform-google-kubernetes-engine).
+    #[test]
+    fn flow_collections_closed_at_the_key_indentation() {
+        let n = one("spec:\n  match:\n    - excludedNamespaces: [\n        \"kube-system\",\n        \"kube-public\"\n      ]\n      processes: [\"audit\"]\n");
+        let item = n
+            .get("spec")
+            .and_then(|s| s.get("match"))
+            .map(Node::items)
+            .and_then(|i| i.first())
+            .expect("match[0]");
+        let names: Vec<&str> = item
+            .get("excludedNamespaces")
+            .map(Node::items)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(Node::as_str)
+            .collect();
+        assert_eq!(names, ["kube-system", "kube-public"]);
+        assert_eq!(item.get("processes").map(|p| p.items().len()), Some(1));
+        // Lines stay where they are.
+        assert_eq!(
+            item.entry("processes").map(|e| e.key_span.start.line),
+            Some(7)
+        );
+
+        let n = one("a:\n  k: {\n  x: 1,\n  y: [1,\n  2]\n  }\n  z: 3\n");
+        let a = n.get("a").expect("a");
+        assert_eq!(
+            a.get("k").and_then(|k| k.get("x")).and_then(Node::as_i64),
+            Some(1)
+        );
+        assert_eq!(a.get("z").and_then(Node::as_i64), Some(3));
+    }
+
+    /// Bad block indentation is still an error: only flow content is re-indented.
+    #[test]
+    fn block_indentation_errors_stay_errors() {
+        assert!(parse_stream("a:\n  b: 1\n c: 2\n").is_err());
+        assert!(parse_stream("a:\n  - x\n - y\n").is_err());
     }
 
     #[test]
