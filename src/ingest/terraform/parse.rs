@@ -32,23 +32,96 @@ pub struct SyntaxError {
 pub const MAX_BRACKET_DEPTH: usize = 12;
 
 /// The byte offset where `(` / `[` nesting first exceeds
-/// [`MAX_BRACKET_DEPTH`]. Counted over the raw text (strings and comments
-/// included): a cheap, conservative pass that real files never trip.
+/// [`MAX_BRACKET_DEPTH`]. Brackets in comments, string literals and heredoc
+/// text do not count (descriptions are full of unbalanced "(e.g."), those in
+/// their `${…}` / `%{…}` interpolations do: hcl-edit parses those too.
 pub fn too_nested(text: &str) -> Option<usize> {
+    enum Ctx<'a> {
+        /// Expression text; `{` opened in it (an interpolation ends at the
+        /// `}` that closes none of them).
+        Expr(usize),
+        Str,
+        Heredoc(&'a str),
+    }
+    let b = text.as_bytes();
+    let mut stack = vec![Ctx::Expr(0)];
     let mut depth = 0usize;
-    for (i, b) in text.bytes().enumerate() {
-        match b {
-            b'(' | b'[' => {
-                depth += 1;
-                if depth > MAX_BRACKET_DEPTH {
-                    return Some(i);
+    let mut line_start = true;
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        let next = b.get(i + 1).copied();
+        let at_line_start = std::mem::replace(&mut line_start, c == b'\n');
+        let in_interpolation = stack.len() > 1;
+        match stack.last_mut() {
+            Some(Ctx::Expr(braces)) => match c {
+                b'#' => i = line_end(b, i),
+                b'/' if next == Some(b'/') => i = line_end(b, i),
+                b'/' if next == Some(b'*') => {
+                    i = text[i + 2..].find("*/").map_or(b.len(), |e| i + 2 + e + 1);
+                }
+                b'"' => stack.push(Ctx::Str),
+                b'<' if next == Some(b'<') => {
+                    let rest = &text[i + 2..];
+                    let rest = rest.strip_prefix('-').unwrap_or(rest);
+                    let ident: &str = &rest[..rest
+                        .find(|ch: char| !(ch.is_ascii_alphanumeric() || ch == '_' || ch == '-'))
+                        .unwrap_or(rest.len())];
+                    if !ident.is_empty() && rest[ident.len()..].starts_with(['\n', '\r']) {
+                        stack.push(Ctx::Heredoc(ident));
+                        i = line_end(b, i);
+                        line_start = true;
+                    }
+                }
+                b'{' => *braces += 1,
+                b'}' if *braces == 0 && in_interpolation => {
+                    stack.pop();
+                }
+                b'}' => *braces = braces.saturating_sub(1),
+                b'(' | b'[' => {
+                    depth += 1;
+                    if depth > MAX_BRACKET_DEPTH {
+                        return Some(i);
+                    }
+                }
+                b')' | b']' => depth = depth.saturating_sub(1),
+                _ => {}
+            },
+            Some(Ctx::Str) => match c {
+                b'\\' => i += 1,
+                b'"' | b'\n' => {
+                    stack.pop();
+                }
+                b'$' | b'%' if next == Some(b'{') => {
+                    stack.push(Ctx::Expr(0));
+                    i += 1;
+                }
+                _ => {}
+            },
+            Some(Ctx::Heredoc(marker)) => {
+                let marker = *marker;
+                if at_line_start && text[i..line_end(b, i)].trim() == marker {
+                    stack.pop();
+                    i = line_end(b, i);
+                    line_start = true;
+                } else if (c == b'$' || c == b'%') && next == Some(b'{') {
+                    stack.push(Ctx::Expr(0));
+                    i += 1;
                 }
             }
-            b')' | b']' => depth = depth.saturating_sub(1),
-            _ => {}
+            None => stack.push(Ctx::Expr(0)),
         }
+        i += 1;
     }
     None
+}
+
+/// The offset of the newline ending the line at `i` (or the end).
+fn line_end(b: &[u8], i: usize) -> usize {
+    b[i..]
+        .iter()
+        .position(|&c| c == b'\n')
+        .map_or(b.len(), |e| i + e)
 }
 
 fn nesting_message() -> String {
@@ -390,6 +463,28 @@ fn strip_before(parts: &mut [Part], strip: Strip) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nesting_ignores_comments_strings_and_heredocs() {
+        let deep = "(".repeat(MAX_BRACKET_DEPTH + 1);
+        for ok in [
+            format!("# {deep}\nx = 1\n"),
+            format!("// {deep}\n/* {deep} */ x = 1\n"),
+            format!("x = \"{deep}\"\ny = \"a\\\"{deep}\"\n"),
+            format!("x = <<-EOT\n  {deep}\n  EOT\ny = [1]\n"),
+            format!("x = \"${{f(\"{deep}\")}}\"\n"),
+        ] {
+            assert_eq!(too_nested(&ok), None, "{ok}");
+        }
+        for bad in [
+            format!("x = {deep}"),
+            format!("x = \"${{{deep}}}\"\n"),
+            format!("x = <<EOT\n${{{deep}}}\nEOT\n"),
+            format!("x = {{ a = {deep} }}"),
+        ] {
+            assert!(too_nested(&bad).is_some(), "{bad}");
+        }
+    }
 
     fn file(text: &str) -> SourceFile {
         SourceFile::new(None, "main.tf".into(), text.into())
