@@ -121,20 +121,21 @@ fn index_backtracking_is_refused_quickly() {
 
 #[test]
 fn hcl_nesting_at_and_beyond_the_parser_limit() {
-    let nested = |depth: usize| {
+    let nested = |open: &str, depth: usize| {
         format!(
             "locals {{\n  x = {}1{}\n}}\n",
-            "[".repeat(depth),
+            open.repeat(depth),
             "]".repeat(depth)
         )
     };
-    // Our limit (12 levels of `(`/`[`, see `parse::MAX_BRACKET_DEPTH`) is
-    // far below hcl-edit's own (64).
-    let within = nested(12);
+    // Indexes nest at most 12 levels (`parse::MAX_BRACKET_DEPTH`, far below
+    // hcl-edit's own limit of 64, which tuples still meet).
+    let within = nested("a[", 12);
     let dir = with_good(&[
         ("ok/main.tf", within.as_bytes()),
-        ("deep/main.tf", nested(13).as_bytes()),
-        ("deeper/main.tf", nested(5000).as_bytes()),
+        ("tuples/main.tf", nested("[", 40).as_bytes()),
+        ("deep/main.tf", nested("a[", 13).as_bytes()),
+        ("deeper/main.tf", nested("[", 5000).as_bytes()),
     ]);
     let (code, report) = scan(dir.path(), &[]);
     assert_eq!(code, 1);
@@ -147,6 +148,10 @@ fn hcl_nesting_at_and_beyond_the_parser_limit() {
         );
     }
     assert!(!got.iter().any(|(_, f, _)| f == "ok/main.tf"), "{got:?}");
+    assert!(
+        !got.iter().any(|(_, f, _)| f == "tuples/main.tf"),
+        "{got:?}"
+    );
     assert_good_still_reported(&report);
 }
 

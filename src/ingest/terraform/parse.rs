@@ -24,29 +24,32 @@ pub struct SyntaxError {
     pub message: String,
 }
 
-/// Round and square brackets nested deeper than this are refused before
-/// hcl-edit sees the text: its expression parser backtracks exponentially in
-/// the nesting of indexes and calls under binary operators when the input
-/// fails deep inside (found by fuzzing: 16 levels cost 0.15 s, 22 levels
-/// over 30 s). Real configurations stay far below.
+/// Index brackets and object braces nested deeper than this are refused
+/// before hcl-edit sees the text: its expression parser backtracks
+/// exponentially in the nesting of indexes (`a[b[…]]`) and object literals
+/// (`{k = {…}}`) under binary operators when the input fails deep inside
+/// (found by fuzzing: 16 levels cost 0.15 s, 22 levels over 30 s). Calls,
+/// tuples and blocks do not backtrack and are not counted (type constraints
+/// nest `optional(object({…}))` deeply). Real configurations stay far below.
 pub const MAX_BRACKET_DEPTH: usize = 12;
 
-/// The byte offset where `(` / `[` nesting first exceeds
-/// [`MAX_BRACKET_DEPTH`]. Brackets in comments, string literals and heredoc
-/// text do not count (descriptions are full of unbalanced "(e.g."), those in
-/// their `${…}` / `%{…}` interpolations do: hcl-edit parses those too.
+/// The byte offset where index / object-literal nesting first exceeds
+/// [`MAX_BRACKET_DEPTH`]. Comments, string literals and heredoc text do not
+/// count; their `${…}` / `%{…}` interpolations do: hcl-edit parses those too.
 pub fn too_nested(text: &str) -> Option<usize> {
     enum Ctx<'a> {
-        /// Expression text; `{` opened in it (an interpolation ends at the
-        /// `}` that closes none of them).
-        Expr(usize),
+        /// Expression text: its open brackets, each `true` when it counts
+        /// (an interpolation ends at a `}` with none open).
+        Expr(Vec<bool>),
         Str,
         Heredoc(&'a str),
     }
     let b = text.as_bytes();
-    let mut stack = vec![Ctx::Expr(0)];
+    let mut stack = vec![Ctx::Expr(Vec::new())];
     let mut depth = 0usize;
     let mut line_start = true;
+    // The last byte of expression text that is not white space.
+    let mut prev = b'\n';
     let mut i = 0;
     while i < b.len() {
         let c = b[i];
@@ -54,46 +57,70 @@ pub fn too_nested(text: &str) -> Option<usize> {
         let at_line_start = std::mem::replace(&mut line_start, c == b'\n');
         let in_interpolation = stack.len() > 1;
         match stack.last_mut() {
-            Some(Ctx::Expr(braces)) => match c {
-                b'#' => i = line_end(b, i),
-                b'/' if next == Some(b'/') => i = line_end(b, i),
-                b'/' if next == Some(b'*') => {
-                    i = text[i + 2..].find("*/").map_or(b.len(), |e| i + 2 + e + 1);
-                }
-                b'"' => stack.push(Ctx::Str),
-                b'<' if next == Some(b'<') => {
-                    let rest = &text[i + 2..];
-                    let rest = rest.strip_prefix('-').unwrap_or(rest);
-                    let ident: &str = &rest[..rest
-                        .find(|ch: char| !(ch.is_ascii_alphanumeric() || ch == '_' || ch == '-'))
-                        .unwrap_or(rest.len())];
-                    if !ident.is_empty() && rest[ident.len()..].starts_with(['\n', '\r']) {
-                        stack.push(Ctx::Heredoc(ident));
-                        i = line_end(b, i);
-                        line_start = true;
+            Some(Ctx::Expr(open)) => {
+                match c {
+                    b'#' => i = line_end(b, i),
+                    b'/' if next == Some(b'/') => i = line_end(b, i),
+                    b'/' if next == Some(b'*') => {
+                        i = text[i + 2..].find("*/").map_or(b.len(), |e| i + 2 + e + 1);
                     }
-                }
-                b'{' => *braces += 1,
-                b'}' if *braces == 0 && in_interpolation => {
-                    stack.pop();
-                }
-                b'}' => *braces = braces.saturating_sub(1),
-                b'(' | b'[' => {
-                    depth += 1;
-                    if depth > MAX_BRACKET_DEPTH {
-                        return Some(i);
+                    b'"' => stack.push(Ctx::Str),
+                    b'<' if next == Some(b'<') => {
+                        let rest = &text[i + 2..];
+                        let rest = rest.strip_prefix('-').unwrap_or(rest);
+                        let end = rest
+                            .find(|ch: char| {
+                                !(ch.is_ascii_alphanumeric() || ch == '_' || ch == '-')
+                            })
+                            .unwrap_or(rest.len());
+                        let ident = &rest[..end];
+                        if !ident.is_empty() && rest[end..].starts_with(['\n', '\r']) {
+                            stack.push(Ctx::Heredoc(ident));
+                            i = line_end(b, i);
+                            line_start = true;
+                        }
                     }
+                    b'}' if open.is_empty() && in_interpolation => {
+                        stack.pop();
+                    }
+                    b'(' | b'[' | b'{' => {
+                        let operand_before = prev.is_ascii_alphanumeric()
+                            || matches!(prev, b'_' | b')' | b']' | b'}' | b'"' | b'*');
+                        // An index follows an operand; an object literal
+                        // follows anything but a block label or type.
+                        let counts = match c {
+                            b'[' => operand_before,
+                            b'{' => !operand_before,
+                            _ => false,
+                        };
+                        open.push(counts);
+                        if counts {
+                            depth += 1;
+                            if depth > MAX_BRACKET_DEPTH {
+                                return Some(i);
+                            }
+                        }
+                    }
+                    b')' | b']' | b'}' => {
+                        if open.pop() == Some(true) {
+                            depth -= 1;
+                        }
+                    }
+                    _ => {}
                 }
-                b')' | b']' => depth = depth.saturating_sub(1),
-                _ => {}
-            },
+                if !c.is_ascii_whitespace() {
+                    prev = c;
+                }
+            }
             Some(Ctx::Str) => match c {
                 b'\\' => i += 1,
                 b'"' | b'\n' => {
                     stack.pop();
+                    prev = b'"';
                 }
                 b'$' | b'%' if next == Some(b'{') => {
-                    stack.push(Ctx::Expr(0));
+                    stack.push(Ctx::Expr(Vec::new()));
+                    prev = b'{';
                     i += 1;
                 }
                 _ => {}
@@ -104,12 +131,14 @@ pub fn too_nested(text: &str) -> Option<usize> {
                     stack.pop();
                     i = line_end(b, i);
                     line_start = true;
+                    prev = b'"';
                 } else if (c == b'$' || c == b'%') && next == Some(b'{') {
-                    stack.push(Ctx::Expr(0));
+                    stack.push(Ctx::Expr(Vec::new()));
+                    prev = b'{';
                     i += 1;
                 }
             }
-            None => stack.push(Ctx::Expr(0)),
+            None => stack.push(Ctx::Expr(Vec::new())),
         }
         i += 1;
     }
@@ -466,21 +495,32 @@ mod tests {
 
     #[test]
     fn nesting_ignores_comments_strings_and_heredocs() {
-        let deep = "(".repeat(MAX_BRACKET_DEPTH + 1);
+        let n = MAX_BRACKET_DEPTH + 1;
+        let index = format!("a{}", "[a".repeat(n));
+        let object = "{a = ".repeat(n);
+        let calls = "optional(list(".repeat(n);
         for ok in [
-            format!("# {deep}\nx = 1\n"),
-            format!("// {deep}\n/* {deep} */ x = 1\n"),
-            format!("x = \"{deep}\"\ny = \"a\\\"{deep}\"\n"),
-            format!("x = <<-EOT\n  {deep}\n  EOT\ny = [1]\n"),
-            format!("x = \"${{f(\"{deep}\")}}\"\n"),
+            format!("# {index}\nx = 1\n"),
+            format!("// {object}\n/* {index} */ x = 1\n"),
+            format!("x = \"{index}\"\ny = \"a\\\"{object}\"\n"),
+            format!("x = <<-EOT\n  {index}\n  EOT\ny = [1]\n"),
+            format!("x = {calls}"),
+            format!("x = {}", "[".repeat(n)),
+            "a {\n b {\n c {\n d {\n e {\n f {\n g {\n h {\n i {\n j {\n k {\n l {\n m {\n n {\n"
+                .to_string(),
         ] {
             assert_eq!(too_nested(&ok), None, "{ok}");
         }
         for bad in [
-            format!("x = {deep}"),
-            format!("x = \"${{{deep}}}\"\n"),
-            format!("x = <<EOT\n${{{deep}}}\nEOT\n"),
-            format!("x = {{ a = {deep} }}"),
+            format!("x = {index}"),
+            format!("x = {object}"),
+            format!("x = \"${{{index}}}\"\n"),
+            format!("x = <<EOT\n${{{object}}}\nEOT\n"),
+            std::fs::read_to_string(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/data/fuzz/hcl-index-backtracking.txt"
+            ))
+            .expect("fixture"),
         ] {
             assert!(too_nested(&bad).is_some(), "{bad}");
         }
