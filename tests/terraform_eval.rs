@@ -550,3 +550,24 @@ fn root_module_backends_are_resources() {
     assert_eq!(attr(json, "role_arn").value, Value::Unknown);
     assert_eq!(json.header().start.line, 8);
 }
+
+#[test]
+fn comparing_known_collections_that_hold_unknowns() {
+    let s = scan_dir("nested-unknown");
+    // `var.groups != null` is known although one group holds an unknown id:
+    // for_each expands to both keys.
+    let small = resource(&s, "module.groups.aws_eks_node_group.this[\"small\"]");
+    let large = resource(&s, "module.groups.aws_eks_node_group.this[\"large\"]");
+    assert_eq!(
+        attr(small, "scaling_config[0].min_size").value,
+        Value::Int(1)
+    );
+    assert_eq!(
+        attr(large, "scaling_config[0].min_size").value,
+        Value::Int(3)
+    );
+    let c = resource(&s, "aws_s3_bucket.compare");
+    assert_eq!(text(c, "bucket"), "known-not-null");
+    assert_eq!(text(c, "bucket_prefix"), "not-null");
+    assert!(attr(c, "acl").is_unknown(), "an element is unknown");
+}

@@ -40,7 +40,9 @@ pub enum Outcome {
 
 /// Go-template actions that only Helm charts use: such a file is a chart
 /// template even when it happens to parse as YAML (`image: "{{ .Values.x }}"`).
-/// Bare `{{ $labels.x }}` (Prometheus rules in ConfigMaps) does not count.
+/// Bare `{{ $labels.x }}` (Prometheus rules in ConfigMaps) does not count, and
+/// the markers count only inside an action: a rendered stream may hold
+/// `{{ duration }}` in one ConfigMap and `include "` in a CRD description.
 fn is_helm_template(text: &str) -> bool {
     const MARKERS: &[&str] = &[
         ".Values.",
@@ -51,7 +53,18 @@ fn is_helm_template(text: &str) -> bool {
         "toYaml",
         ".Capabilities.",
     ];
-    text.contains("{{") && MARKERS.iter().any(|m| text.contains(m))
+    let mut rest = text;
+    while let Some(open) = rest.find("{{") {
+        let action = &rest[open + 2..];
+        let Some(close) = action.find("}}") else {
+            return false;
+        };
+        if MARKERS.iter().any(|m| action[..close].contains(m)) {
+            return true;
+        }
+        rest = &action[close + 2..];
+    }
+    false
 }
 
 pub fn ingest(file: &SourceFile, id: FileId, classifier: &Classifier) -> Outcome {

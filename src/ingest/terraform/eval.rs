@@ -592,10 +592,18 @@ pub fn index(v: &V, k: &V) -> R {
 fn binary(op: BinOp, l: &V, r: &V) -> R {
     match op {
         BinOp::Eq | BinOp::Ne => {
-            if l.has_unknown() || r.has_unknown() {
+            // As Terraform compares: an unknown may still turn out null, but
+            // a known collection is never null, whatever it holds, so
+            // `var.groups != null` is known when only a group's id is not.
+            let eq = if l.is_unknown() || r.is_unknown() {
                 return Ok(unknown_from([l, r]));
-            }
-            let eq = equal(l, r);
+            } else if l.is_null() || r.is_null() {
+                l.is_null() && r.is_null()
+            } else if l.has_unknown() || r.has_unknown() {
+                return Ok(unknown_from([l, r]));
+            } else {
+                equal(l, r)
+            };
             Ok(V::Bool(if op == BinOp::Eq { eq } else { !eq }))
         }
         BinOp::And | BinOp::Or => {
