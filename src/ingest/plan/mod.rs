@@ -684,11 +684,11 @@ pub struct Locator {
 }
 
 /// The root module directory of a configuration resource: where its
-/// outermost module call (or the resource) is written.
-fn root_dir<'a>(r: &Resource, files: &'a [SourceFile]) -> Option<&'a str> {
+/// outermost module call (or the resource) is written, and that file.
+fn root_dir<'a>(r: &Resource, files: &'a [SourceFile]) -> Option<(&'a str, FileId)> {
     let file = r.origin.first().map_or(r.file, |l| l.file);
     let display = &files.get(file as usize)?.display;
-    Some(display.rsplit_once('/').map_or("", |(d, _)| d))
+    Some((display.rsplit_once('/').map_or("", |(d, _)| d), file))
 }
 
 impl Locator {
@@ -710,13 +710,18 @@ impl Locator {
         }
         // Configuration resources by root module, then by address without keys.
         let mut roots: BTreeMap<&str, HashMap<String, Vec<usize>>> = BTreeMap::new();
+        // Root modules read only as context: covered, but findings stay in the plan.
+        let mut context_roots: BTreeSet<&str> = BTreeSet::new();
         for (i, r) in resources.iter().enumerate() {
             if r.platform != Platform::Terraform || plan_files.contains(&r.file) {
                 continue;
             }
-            let Some(dir) = root_dir(r, files) else {
+            let Some((dir, file)) = root_dir(r, files) else {
                 continue;
             };
+            if context(file) {
+                context_roots.insert(dir);
+            }
             roots
                 .entry(dir)
                 .or_default()
@@ -754,10 +759,10 @@ impl Locator {
                 let exact = candidates
                     .iter()
                     .find(|&&i| resources[i].address == *address);
-                if let Some(&i) = exact
-                    .or_else(|| candidates.first())
-                    .filter(|&&i| !context(resources[i].file))
-                {
+                if context_roots.contains(dir) {
+                    break;
+                }
+                if let Some(&i) = exact.or_else(|| candidates.first()) {
                     wanted.push(((plan, address.to_string()), i));
                 }
             }

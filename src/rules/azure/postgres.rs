@@ -111,7 +111,7 @@ fn postgres_ha(_: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
         );
         match read(block, "mode") {
             Read::Unknown => {}
-            Read::Str(m) if m == "ZoneRedundant" => {}
+            Read::Str("ZoneRedundant") => {}
             Read::Str(m) => out.push(Hit::new(
                 at,
                 format!(

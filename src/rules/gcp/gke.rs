@@ -77,7 +77,7 @@ fn secrets_encryption(_: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
         let base = AttrPath::root().join([Seg::from("database_encryption"), Seg::from(i)]);
         let message = match read(block, "state") {
             Read::Unknown => continue,
-            Read::Str(s) if s == "ENCRYPTED" => continue,
+            Read::Str("ENCRYPTED") => continue,
             Read::Str(s) => format!(
                 "{} sets database_encryption state = \"{s}\": Secrets in etcd are not encrypted with a Cloud KMS key",
                 r.address

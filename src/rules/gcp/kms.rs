@@ -72,7 +72,7 @@ fn duration_seconds(s: &str) -> Option<f64> {
 fn rotatable(r: &Resource) -> bool {
     match read(&r.attributes, "purpose") {
         Read::Unset => {}
-        Read::Str(p) if p == "ENCRYPT_DECRYPT" => {}
+        Read::Str("ENCRYPT_DECRYPT") => {}
         _ => return false,
     }
     if flag(&r.attributes, "import_only") != Tri::No {

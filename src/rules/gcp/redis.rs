@@ -68,7 +68,7 @@ fn redis_ha(ctx: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
     if check_tier {
         match read(&r.attributes, "tier") {
             Read::Unknown => {}
-            Read::Str(t) if t == "STANDARD_HA" => {}
+            Read::Str("STANDARD_HA") => {}
             Read::Str(t) => problems.push(Problem::new(
                 path(&["tier"]),
                 format!("sets tier = \"{t}\": a single node with no failover"),
@@ -81,7 +81,7 @@ fn redis_ha(ctx: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
     }
     match read(&r.attributes, "transit_encryption_mode") {
         Read::Unknown => {}
-        Read::Str(m) if m == "SERVER_AUTHENTICATION" => {}
+        Read::Str("SERVER_AUTHENTICATION") => {}
         Read::Str(m) => problems.push(Problem::new(
             path(&["transit_encryption_mode"]),
             format!("sets transit_encryption_mode = \"{m}\": traffic is not encrypted"),

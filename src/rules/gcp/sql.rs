@@ -125,7 +125,7 @@ fn sql_ha(_: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
     for (base, s) in settings {
         let message = match read(s, "availability_type") {
             Read::Unknown => continue,
-            Read::Str(t) if t == "REGIONAL" => continue,
+            Read::Str("REGIONAL") => continue,
             Read::Str(t) => format!(
                 "{} sets availability_type = \"{t}\": the instance runs in one zone with no standby",
                 r.address
