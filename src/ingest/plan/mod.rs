@@ -586,7 +586,7 @@ fn resource_ref(reference: &str) -> Option<String> {
 }
 
 /// The resources (relative to `module`) that a list of references names,
-/// following module outputs; `key` is the referring instance's own key.
+/// following module outputs.
 fn targets(refs: &[String], module: &ModuleConfig, depth: usize, out: &mut Vec<String>) {
     for r in refs {
         if let Some(t) = resource_ref(r) {
@@ -810,5 +810,83 @@ impl Locator {
             },
             r.origin.clone(),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node(text: &str) -> Node {
+        Reader::new(text.as_bytes()).node(0, true).expect("json")
+    }
+
+    #[test]
+    fn unknown_values_are_added_where_the_plan_left_them_out() {
+        let mut values = node(r#"{"a": 1, "b": {"c": 2}, "l": [{"x": 1}]}"#);
+        mark_unknown(
+            &mut values,
+            &node(r#"{"a": false, "b": {"d": true}, "l": [{"y": true}, true], "e": true}"#),
+        );
+        assert_eq!(values.get("a").and_then(Node::as_i64), Some(1));
+        assert!(values.get_path(&["b", "d"]).is_some_and(Node::is_unknown));
+        assert!(values
+            .get_path(&["b", "c"])
+            .is_some_and(|n| !n.is_unknown()));
+        assert!(values
+            .get("l")
+            .and_then(|l| l.index(1))
+            .is_some_and(Node::is_unknown));
+        assert!(values
+            .get("l")
+            .and_then(|l| l.index(0))
+            .and_then(|n| n.get("y"))
+            .is_some_and(Node::is_unknown));
+        assert!(values.get("e").is_some_and(Node::is_unknown));
+    }
+
+    #[test]
+    fn references_name_resources() {
+        assert_eq!(
+            resource_ref(r#"aws_s3_bucket.b["x"].id"#).as_deref(),
+            Some(r#"aws_s3_bucket.b["x"]"#)
+        );
+        assert_eq!(
+            resource_ref("data.aws_iam_policy_document.p.json").as_deref(),
+            Some("data.aws_iam_policy_document.p")
+        );
+        for other in [
+            "var.x",
+            "local.y",
+            "each.value",
+            "count.index",
+            "module.m.out",
+            "aws_s3_bucket",
+        ] {
+            assert_eq!(resource_ref(other), None, "{other}");
+        }
+        let mut child = ModuleConfig::default();
+        child.outputs.insert(
+            "id".into(),
+            vec!["aws_s3_bucket.this.id".into(), "aws_s3_bucket.this".into()],
+        );
+        let mut root = ModuleConfig::default();
+        root.calls.insert("logs".into(), child);
+        let config = ResourceConfig {
+            provider_key: None,
+            refs: vec![(
+                AttrPath::root().join(["bucket"]),
+                vec!["module.logs.id".into()],
+            )],
+            for_each_refs: Vec::new(),
+        };
+        let addr = Address::parse("aws_s3_bucket_versioning.v").expect("address");
+        assert_eq!(
+            references(&addr, &config, &root),
+            vec![(
+                AttrPath::root().join(["bucket"]),
+                "module.logs.aws_s3_bucket.this".to_string()
+            )]
+        );
     }
 }
