@@ -15,8 +15,10 @@
 //!
 //! Every scan asserts the exact (rule, file, line) set.
 //!
-//! `big_plan_memory` (ignored: run with `cargo test --release --test plan --
-//! --ignored`) generates a 200 MB plan and checks peak memory.
+//! `big_plan_memory` (ignored) generates a 200 MB plan and checks the peak
+//! memory of a scan: `INFRA_LINT_BIN=target/release/infra-lint cargo test
+//! --test plan big_plan_memory -- --ignored --nocapture` (without
+//! `INFRA_LINT_BIN`, the binary of the test build).
 
 mod support;
 
@@ -318,6 +320,9 @@ fn detection_by_content() {
     assert!(!is_plan(b"format_version: 1", true));
 }
 
+/// Bytes per module instance of [`write_big_plan`] (three resources).
+const PER_MODULE: u64 = 4_150;
+
 /// Write a plan of about `target` bytes: modules of S3 buckets with
 /// versioning companions and RDS instances, as `terraform show -json` writes
 /// it (one line; planned values, then changes with `after` again, then the
@@ -345,9 +350,7 @@ fn write_big_plan(path: &Path, target: u64) -> u64 {
             if m % 7 == 0 { 1 } else { 30 }
         )
     };
-    // Each module instance: planned ≈ 1.6 KB, changes ≈ 2 KB.
-    let per = 3_900;
-    let modules = target / per;
+    let modules = target / PER_MODULE;
     write!(w, r#"{{"format_version":"1.2","terraform_version":"1.11.4","variables":{{}},"planned_values":{{"root_module":{{"child_modules":["#).expect("write");
     for m in 0..modules {
         if m > 0 {
@@ -392,7 +395,7 @@ fn generated_plan_is_read() {
     // A small instance of the generator: every module's findings come out.
     let tmp = tempdir();
     let path = tmp.path().join("plan.json");
-    let resources = write_big_plan(&path, 40 * 3_900);
+    let resources = write_big_plan(&path, 40 * PER_MODULE);
     assert_eq!(resources, 120);
     let (found, report) = scan(
         tmp.path(),
@@ -406,15 +409,19 @@ fn generated_plan_is_read() {
 }
 
 #[test]
-#[ignore = "generates a 200 MB plan; run with --release --ignored"]
+#[ignore = "generates a 200 MB plan; see the file's documentation"]
 fn big_plan_memory() {
     let tmp = tempdir();
     let path = tmp.path().join("big.json");
     let resources = write_big_plan(&path, 200 * 1024 * 1024);
     let size = std::fs::metadata(&path).expect("size").len();
+    let bin = std::env::var_os("INFRA_LINT_BIN")
+        .map(std::path::PathBuf::from)
+        .map(|p| std::fs::canonicalize(&p).unwrap_or(p))
+        .unwrap_or_else(|| env!("CARGO_BIN_EXE_infra-lint").into());
     let out = std::process::Command::new("/usr/bin/time")
         .arg("-v")
-        .arg(env!("CARGO_BIN_EXE_infra-lint"))
+        .arg(bin)
         .args([
             "big.json",
             "--stats",

@@ -65,9 +65,12 @@ struct Planned {
     data: bool,
     ty: String,
     name: String,
-    provider: String,
+    /// Of the AWS provider (`tags_all` and `default_tags` apply).
+    aws: bool,
     header: Span,
     values: Node,
+    /// Its only action is delete or forget: not a resource.
+    deleted: bool,
 }
 
 #[derive(Default)]
@@ -89,7 +92,12 @@ struct ResourceConfig {
 #[derive(Default)]
 struct Raw {
     planned: Vec<Planned>,
-    /// Instances whose only action is delete or forget.
+    /// `planned` by address hash, once `planned_values` is read: changes
+    /// that come after it (as Terraform writes them) apply at once, rather
+    /// than being kept until the end.
+    by_hash: Option<Vec<(u64, usize)>>,
+    /// Changes met before `planned_values` (hand-written plans): instances
+    /// whose only action is delete or forget, and `after_unknown`s.
     deleted: BTreeSet<String>,
     after_unknown: HashMap<String, Node>,
     /// Provider configuration key → its `default_tags.tags` (a map, or `Unknown`).
@@ -120,10 +128,21 @@ fn top<R: Read>(r: &mut Reader<R>, raw: &mut Raw) -> Result<()> {
         return Err(r.error("a Terraform plan is a JSON object"));
     }
     r.object(|r, key, _| match key.as_str() {
-        "planned_values" => object(r, |r, key| match key {
-            "root_module" => module_values(r, &mut raw.planned, 0),
-            _ => r.skip(),
-        }),
+        "planned_values" => {
+            object(r, |r, key| match key {
+                "root_module" => module_values(r, &mut raw.planned, 0),
+                _ => r.skip(),
+            })?;
+            let mut index: Vec<(u64, usize)> = raw
+                .planned
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (hash(&p.address), i))
+                .collect();
+            index.sort_unstable();
+            raw.by_hash = Some(index);
+            Ok(())
+        }
         "resource_changes" => array(r, |r| change(r, raw)),
         "configuration" => object(r, |r, key| match key {
             "provider_config" => object(r, |r, key| {
@@ -193,7 +212,7 @@ fn planned<R: Read>(r: &mut Reader<R>) -> Result<Option<Planned>> {
     let mut data = false;
     let mut ty = None;
     let mut name = None;
-    let mut provider = String::new();
+    let mut aws = false;
     let mut values = None;
     if r.null()? {
         return Ok(None);
@@ -209,7 +228,7 @@ fn planned<R: Read>(r: &mut Reader<R>) -> Result<Option<Planned>> {
             "mode" => data = r.string()?.is_some_and(|(s, _)| s == "data"),
             "type" => ty = r.string()?.map(|(s, _)| s),
             "name" => name = r.string()?.map(|(s, _)| s),
-            "provider_name" => provider = r.string()?.map(|(s, _)| s).unwrap_or_default(),
+            "provider_name" => aws = r.string()?.is_some_and(|(s, _)| is_aws(&s)),
             "values" => values = Some(r.node(0, true)?),
             _ => r.skip()?,
         }
@@ -228,9 +247,10 @@ fn planned<R: Read>(r: &mut Reader<R>) -> Result<Option<Planned>> {
         data,
         ty,
         name,
-        provider,
+        aws,
         header,
         values,
+        deleted: false,
     }))
 }
 
@@ -261,12 +281,39 @@ fn change<R: Read>(r: &mut Reader<R>, raw: &mut Raw) -> Result<()> {
     let Some(address) = address else {
         return Ok(());
     };
-    if !actions.is_empty() && actions.iter().all(|a| a == "delete" || a == "forget") {
+    let deleted = !actions.is_empty() && actions.iter().all(|a| a == "delete" || a == "forget");
+    let after_unknown = after_unknown.filter(any_true);
+    if !deleted && after_unknown.is_none() {
+        return Ok(());
+    }
+    if let Some(index) = &raw.by_hash {
+        let h = hash(&address);
+        let from = index.partition_point(|(k, _)| *k < h);
+        let found = index[from..]
+            .iter()
+            .take_while(|(k, _)| *k == h)
+            .map(|&(_, i)| i)
+            .find(|&i| raw.planned[i].address == address);
+        if let Some(p) = found.and_then(|i| raw.planned.get_mut(i)) {
+            p.deleted |= deleted;
+            if let Some(au) = &after_unknown {
+                mark_unknown(&mut p.values, au);
+            }
+        }
+        // A change of an instance not in `planned_values` has nothing to apply to.
+        return Ok(());
+    }
+    if deleted {
         raw.deleted.insert(address);
-    } else if let Some(au) = after_unknown.filter(any_true) {
+    } else if let Some(au) = after_unknown {
         raw.after_unknown.insert(address, au);
     }
     Ok(())
+}
+
+fn hash(s: &str) -> u64 {
+    use std::hash::{BuildHasher, BuildHasherDefault};
+    BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default().hash_one(s)
 }
 
 fn module_config<R: Read>(r: &mut Reader<R>, depth: usize) -> Result<ModuleConfig> {
@@ -445,7 +492,7 @@ fn build(mut raw: Raw, file: FileId, class_path: &str, classifier: &Classifier) 
     let planned = std::mem::take(&mut raw.planned);
     let mut out = Vec::with_capacity(planned.len());
     for mut p in planned {
-        if raw.deleted.contains(&p.address) {
+        if p.deleted || raw.deleted.contains(&p.address) {
             continue;
         }
         if let Some(au) = raw.after_unknown.get(&p.address) {
@@ -459,7 +506,7 @@ fn build(mut raw: Raw, file: FileId, class_path: &str, classifier: &Classifier) 
             .as_ref()
             .zip(module)
             .and_then(|(a, m)| m.resources.get(&a.local()));
-        if !p.data && is_aws(&p.provider) {
+        if !p.data && p.aws {
             add_tags_all(&mut p, config, &raw.default_tags);
         }
         let references = match (&addr, config, module) {
