@@ -45,6 +45,54 @@ pub fn classify(path: &Path) -> Option<FileClass> {
     None
 }
 
+/// How much of a `.json` file (or of stdin) is read to tell a Terraform plan
+/// from other JSON. The plan ingester goes on from these bytes, so a plan is
+/// read once.
+pub const SNIFF_BYTES: usize = 64 * 1024;
+
+/// Top-level keys only plans have (`terraform show -json` of a state has `values`).
+const PLAN_KEYS: &[&str] = &[
+    "planned_values",
+    "resource_changes",
+    "resource_drift",
+    "output_changes",
+    "prior_state",
+    "variables",
+];
+
+/// Whether a JSON document starting with `prefix` is a Terraform plan: a
+/// top-level object with `format_version` and a key only plans have
+/// (`planned_values`, `resource_changes`, …). `complete`: `prefix` is the
+/// whole document; otherwise a `format_version` object whose first
+/// `SNIFF_BYTES` name no other kind of document counts as a plan (the plan
+/// ingester then finds out, and finds nothing if it is none).
+pub fn is_plan(prefix: &[u8], complete: bool) -> bool {
+    let mut r = crate::ingest::plan::reader::Reader::new(prefix);
+    r.skip_bom();
+    if r.next_byte().ok() != Some(b'{') {
+        return false;
+    }
+    let mut keys: Vec<String> = Vec::new();
+    // An error here is the end of the prefix (or bad JSON): decide on the keys seen.
+    let _ = r.object(|r, key, _| {
+        keys.push(key);
+        r.skip()
+    });
+    let has = |k: &str| keys.iter().any(|x| x == k);
+    if !has("format_version") || has("apiVersion") || has("kind") || has("values") {
+        return false;
+    }
+    PLAN_KEYS.iter().any(|k| has(k)) || !complete
+}
+
+/// Read up to [`SNIFF_BYTES`] from `src`: the bytes, and whether that is all of it.
+pub fn read_prefix(src: &mut impl std::io::Read) -> std::io::Result<(Vec<u8>, bool)> {
+    use std::io::Read as _;
+    let mut buf = Vec::with_capacity(SNIFF_BYTES);
+    let n = src.take(SNIFF_BYTES as u64).read_to_end(&mut buf)?;
+    Ok((buf, n < SNIFF_BYTES))
+}
+
 /// `/`-separated path of `path` relative to `base`, if it is inside it.
 pub fn relative(path: &Path, base: &Path) -> Option<String> {
     let rel = path.strip_prefix(base).ok()?;

@@ -35,6 +35,21 @@ pub fn from_path(display: &str) -> Option<Environment> {
     segments.iter().rev().find_map(|s| from_name(s))
 }
 
+/// The environment markers of a Terraform resource: its tags
+/// (`tags_all`, else `tags`) `Environment`, `environment`, `env`, `Env`.
+pub fn terraform_markers(attributes: &crate::model::Node) -> Vec<Option<String>> {
+    let tags = attributes
+        .get("tags_all")
+        .or_else(|| attributes.get("tags"));
+    ["Environment", "environment", "env", "Env"]
+        .iter()
+        .map(|k| {
+            tags.and_then(|t| t.get(k))
+                .and_then(crate::model::Node::scalar_text)
+        })
+        .collect()
+}
+
 /// Classifies resources of one scan.
 #[derive(Clone, Debug, Default)]
 pub struct Classifier {

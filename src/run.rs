@@ -289,6 +289,9 @@ fn run_scan(args: &ScanArgs) -> i32 {
     // IL000 and other scanner rules obey --rule/--skip-rule like the others.
     scan.findings
         .retain(|f| scan.rules.iter().any(|r| r.meta.id == f.rule_id));
+    // Reports read findings and files only: free the model first (a large
+    // Terraform plan's resources are most of the scan's memory).
+    drop(std::mem::take(&mut scan.resources));
     let to_file = args.output.is_some();
     let report_started = Instant::now();
     let text = match args.format {

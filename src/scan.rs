@@ -16,6 +16,7 @@ use crate::evaluate::Evaluator;
 use crate::findings::{self, Finding};
 use crate::ingest::helm::{self, HelmOptions};
 use crate::ingest::kubernetes::{self, Outcome};
+use crate::ingest::plan;
 use crate::ingest::terraform;
 use crate::model::{AttrPath, Resource};
 use crate::policy::Policies;
@@ -313,6 +314,8 @@ struct Loaded {
     rendered_from: Option<usize>,
     /// Over `--max-file-size`: not read (`problem` says why).
     too_large: bool,
+    /// A Terraform plan, read while loading (its `file` keeps no text).
+    plan: Option<plan::Plan>,
 }
 
 pub fn scan(opts: ScanOptions) -> Result<Scan, ScanError> {
@@ -401,6 +404,14 @@ fn scan_in_pool(opts: ScanOptions) -> Result<Scan, ScanError> {
         .map(|c| {
             progress.tick();
             let size = std::fs::metadata(&c.path).map_or(0, |m| m.len());
+            let mut head = None;
+            if is_json(&c.path) {
+                match read_plan(c, &opts.classifier) {
+                    Ok(Ok(loaded)) => return Ok(loaded),
+                    Ok(Err(prefix)) => head = Some(prefix),
+                    Err(e) => return Err(e),
+                }
+            }
             if size > opts.max_file_size {
                 let mut file = SourceFile::new(Some(c.path.clone()), c.display.clone(), String::new());
                 file.class_path = Some(c.class_path.clone());
@@ -417,10 +428,15 @@ fn scan_in_pool(opts: ScanOptions) -> Result<Scan, ScanError> {
                     in_chart: false,
                     rendered_from: None,
                     too_large: true,
+                    plan: None,
                 });
             }
-            let bytes =
-                std::fs::read(&c.path).map_err(|e| format!("{}: cannot read: {e}", c.display))?;
+            let bytes = match head {
+                // The sniffed prefix was the whole file.
+                Some((bytes, true)) => bytes,
+                _ => std::fs::read(&c.path)
+                    .map_err(|e| format!("{}: cannot read: {e}", c.display))?,
+            };
             let (text, problem) = decode(bytes);
             let mut file = SourceFile::new(Some(c.path.clone()), c.display.clone(), text);
             file.class_path = Some(c.class_path.clone());
@@ -433,6 +449,7 @@ fn scan_in_pool(opts: ScanOptions) -> Result<Scan, ScanError> {
                     .any(|ch| helm::within(&c.display, &ch.display)),
                 rendered_from: None,
                 too_large: false,
+                plan: None,
             })
         })
         .collect();
@@ -445,9 +462,34 @@ fn scan_in_pool(opts: ScanOptions) -> Result<Scan, ScanError> {
         }
     }
     if reads_stdin {
-        let mut bytes = Vec::new();
-        match std::io::stdin().read_to_end(&mut bytes) {
-            Ok(_) => {
+        let mut stdin = std::io::stdin().lock();
+        let read = match discover::read_prefix(&mut stdin) {
+            Ok((prefix, complete)) if discover::is_plan(&prefix, complete) => {
+                let plan = plan::ingest(
+                    std::io::Cursor::new(prefix).chain(stdin),
+                    0,
+                    &opts.stdin_name,
+                    &opts.classifier,
+                );
+                let mut file = SourceFile::new(None, opts.stdin_name.clone(), String::new());
+                file.streamed = true;
+                loaded.push(Loaded {
+                    file,
+                    class: FileClass::Yaml,
+                    problem: None,
+                    in_chart: false,
+                    rendered_from: None,
+                    too_large: false,
+                    plan: Some(plan),
+                });
+                None
+            }
+            Ok((mut bytes, _)) => Some(stdin.read_to_end(&mut bytes).map(|_| bytes)),
+            Err(e) => Some(Err(e)),
+        };
+        match read {
+            None => {}
+            Some(Ok(bytes)) => {
                 let (text, problem) = decode(bytes);
                 loaded.push(Loaded {
                     file: SourceFile::new(None, opts.stdin_name.clone(), text),
@@ -456,9 +498,10 @@ fn scan_in_pool(opts: ScanOptions) -> Result<Scan, ScanError> {
                     in_chart: false,
                     rendered_from: None,
                     too_large: false,
+                    plan: None,
                 });
             }
-            Err(e) => unreadable.push(format!("{}: cannot read: {e}", opts.stdin_name)),
+            Some(Err(e)) => unreadable.push(format!("{}: cannot read: {e}", opts.stdin_name)),
         }
     }
     let has_terraform = candidates.iter().any(|c| c.class == FileClass::Terraform);
@@ -489,6 +532,7 @@ fn scan_in_pool(opts: ScanOptions) -> Result<Scan, ScanError> {
                     in_chart: true,
                     rendered_from: None,
                     too_large: false,
+                    plan: None,
                 });
             }
         }
@@ -507,6 +551,7 @@ fn scan_in_pool(opts: ScanOptions) -> Result<Scan, ScanError> {
                     in_chart: false,
                     rendered_from: Some(rendering.chart),
                     too_large: false,
+                    plan: None,
                 });
             }
             Err(e) => chart_failures.push((rendering.chart, rendering.display, e)),
@@ -521,13 +566,20 @@ fn scan_in_pool(opts: ScanOptions) -> Result<Scan, ScanError> {
     let (yaml_ids, tf_ids) = terraform::merge_order(&displays, &tf.files);
     tf.remap(&tf_ids);
 
+    // Plans were read while loading; they only get their file ids here.
+    let mut plans: Vec<(FileId, plan::Plan)> = Vec::new();
+    for (l, &id) in loaded.iter_mut().zip(&yaml_ids) {
+        if let Some(p) = l.plan.take() {
+            plans.push((id, p));
+        }
+    }
     progress.start(Progress::PARSE, loaded.len());
     let outcomes: Vec<(Vec<Resource>, Option<Finding>)> = loaded
         .par_iter()
         .zip(yaml_ids.par_iter())
         .map(|(l, &id)| {
             progress.tick();
-            if l.in_chart {
+            if l.in_chart || l.file.streamed {
                 (Vec::new(), None)
             } else {
                 ingest(l, id, &opts.classifier)
@@ -576,6 +628,24 @@ fn scan_in_pool(opts: ScanOptions) -> Result<Scan, ScanError> {
         resources.extend(res);
         found.extend(finding);
     }
+    let mut plan_ids = std::collections::BTreeSet::new();
+    for (id, p) in plans {
+        plan_ids.insert(id);
+        scanned += 1;
+        match p.error {
+            Some(e) => found.push(parse_error(id, e.pos, e.message)),
+            None => resources.extend(p.resources.into_iter().map(|mut r| {
+                r.file = id;
+                r
+            })),
+        }
+    }
+    // A plan whose configuration is in the scan stands for it.
+    let locator = plan::Locator::new(&mut resources, &plan_ids, &files, &|id| {
+        files
+            .get(id as usize)
+            .is_some_and(|f| context_files.contains(&f.display))
+    });
     let by_display: BTreeMap<&str, FileId> = files
         .iter()
         .enumerate()
@@ -641,7 +711,8 @@ fn scan_in_pool(opts: ScanOptions) -> Result<Scan, ScanError> {
             e.rule, e.address, e.message
         ));
     }
-    let directives = suppress::collect(&files, &resources);
+    relocate_plan_findings(&mut found, &locator, &plan_ids);
+    let directives = suppress::collect(&files, resources.iter().chain(&locator.shadowed));
     let suppression_notes = suppress::apply(
         &mut found,
         &directives,
@@ -720,6 +791,68 @@ fn ingest_file(
             Outcome::Invalid(e) => (Vec::new(), Some(parse_error(id, e.pos, e.message))),
         },
         FileClass::Terraform => (Vec::new(), None),
+    }
+}
+
+fn is_json(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+}
+
+/// Read a `.json` candidate as a Terraform plan if its first bytes say it is
+/// one (the plan is streamed: `--max-file-size` does not apply, and its text
+/// is not kept). Otherwise the prefix read, and whether it is the whole file.
+fn read_plan(
+    c: &discover::Candidate,
+    classifier: &crate::environment::Classifier,
+) -> Result<Result<Loaded, (Vec<u8>, bool)>, String> {
+    let cannot = |e: std::io::Error| format!("{}: cannot read: {e}", c.display);
+    let mut f = std::fs::File::open(&c.path).map_err(cannot)?;
+    let (prefix, complete) = discover::read_prefix(&mut f).map_err(cannot)?;
+    if !discover::is_plan(&prefix, complete) {
+        return Ok(Err((prefix, complete)));
+    }
+    let src = std::io::Cursor::new(prefix).chain(std::io::BufReader::with_capacity(1 << 16, f));
+    let plan = plan::ingest(src, 0, &c.class_path, classifier);
+    let mut file = SourceFile::new(Some(c.path.clone()), c.display.clone(), String::new());
+    file.class_path = Some(c.class_path.clone());
+    file.streamed = true;
+    Ok(Ok(Loaded {
+        file,
+        class: c.class,
+        problem: None,
+        in_chart: false,
+        rendered_from: None,
+        too_large: false,
+        plan: Some(plan),
+    }))
+}
+
+/// Findings on plan resources whose configuration is in the scan go to the
+/// `.tf` files; the plan location stays as a related location.
+fn relocate_plan_findings(
+    found: &mut [Finding],
+    locator: &plan::Locator,
+    plans: &std::collections::BTreeSet<FileId>,
+) {
+    for f in found.iter_mut() {
+        if !plans.contains(&f.location.file) {
+            continue;
+        }
+        let Some(address) = &f.resource else {
+            continue;
+        };
+        if let Some((location, origin)) = locator.locate(f.location.file, address, &f.path) {
+            f.related.insert(
+                0,
+                findings::Related {
+                    location: f.location,
+                    message: "in the plan".to_string(),
+                },
+            );
+            f.location = location;
+            f.origin = origin;
+        }
     }
 }
 

@@ -67,6 +67,9 @@ pub struct SourceFile {
     /// Path used for environment classification, when it differs from `display`.
     pub class_path: Option<String>,
     pub text: String,
+    /// Read as a stream and not kept (a Terraform plan can be hundreds of
+    /// megabytes on one line): `text` is empty, positions are still right.
+    pub streamed: bool,
     line_starts: Vec<usize>,
 }
 
@@ -79,6 +82,7 @@ impl SourceFile {
             display,
             class_path: None,
             text,
+            streamed: false,
             line_starts,
         }
     }

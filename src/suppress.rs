@@ -167,9 +167,13 @@ fn block_ends(resources: &[&Resource]) -> BTreeMap<u32, u32> {
 }
 
 /// Every directive of the scan: comments in files, annotations on objects.
-pub fn collect(files: &[SourceFile], resources: &[Resource]) -> Vec<Directive> {
+pub fn collect<'a>(
+    files: &[SourceFile],
+    resources: impl IntoIterator<Item = &'a Resource>,
+) -> Vec<Directive> {
+    let resources: Vec<&Resource> = resources.into_iter().collect();
     let mut by_file: BTreeMap<FileId, Vec<&Resource>> = BTreeMap::new();
-    for r in resources {
+    for &r in &resources {
         by_file.entry(r.file).or_default().push(r);
     }
     let mut out = Vec::new();

@@ -2,5 +2,6 @@
 
 pub mod helm;
 pub mod kubernetes;
+pub mod plan;
 pub mod terraform;
 pub mod yaml;

@@ -70,13 +70,26 @@ pub fn render(scan: &Scan, color: bool, quiet: bool, elapsed: Duration) -> Strin
         } else {
             f.path.to_string()
         };
-        let mut labels =
-            vec![
+        let mut notes = Vec::new();
+        // A streamed file (a Terraform plan) has no text to draw frames from.
+        let at = |file: &crate::source::SourceFile, span: crate::source::Span| {
+            format!("{}:{}:{}", file.display, span.start.line, span.start.col)
+        };
+        let mut labels = Vec::new();
+        if file.streamed {
+            notes.push(format!("at {}", at(file, f.location.span)));
+        } else {
+            labels.push(
                 Label::primary(ids[&f.location.file], file.byte_range(f.location.span))
                     .with_message(label_text),
-            ];
+            );
+        }
         for r in &f.related {
             let rf = &scan.files[r.location.file as usize];
+            if rf.streamed {
+                notes.push(format!("{}: {}", r.message, at(rf, r.location.span)));
+                continue;
+            }
             labels.push(
                 Label::secondary(ids[&r.location.file], rf.byte_range(r.location.span))
                     .with_message(r.message.clone()),
@@ -89,7 +102,6 @@ pub fn render(scan: &Scan, color: bool, quiet: bool, elapsed: Duration) -> Strin
                     .with_message(format!("rendered from {}", t.source)),
             );
         }
-        let mut notes = Vec::new();
         if let Some(t) = f.template.as_ref().filter(|t| t.location.is_none()) {
             notes.push(format!("rendered from {}", t.source));
         }

@@ -81,13 +81,17 @@ impl Address {
         let steps = steps(s)?;
         let mut i = 0;
         let mut module = Vec::new();
-        while steps.get(i).is_some_and(|s| s.name == "module" && s.key.is_none())
+        while steps
+            .get(i)
+            .is_some_and(|s| s.name == "module" && s.key.is_none())
             && steps.len() > i + 2
         {
             module.push(steps[i + 1].clone());
             i += 2;
         }
-        let data = steps.get(i).is_some_and(|s| s.name == "data" && s.key.is_none());
+        let data = steps
+            .get(i)
+            .is_some_and(|s| s.name == "data" && s.key.is_none());
         if data {
             i += 1;
         }
@@ -191,7 +195,10 @@ mod tests {
         assert!(Address::parse("aws_s3_bucket").is_none());
         assert!(Address::parse("aws_s3_bucket.b.id").is_none());
         // A resource type called `module` is not a module call.
-        assert_eq!(Address::parse("module.m").map(|a| a.ty), Some("module".into()));
+        assert_eq!(
+            Address::parse("module.m").map(|a| a.ty),
+            Some("module".into())
+        );
     }
 
     #[test]

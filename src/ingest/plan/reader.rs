@@ -370,7 +370,8 @@ impl<R: Read> Reader<R> {
                         }
                         self.bump(b'u');
                         let lo = self.hex4()?;
-                        let code = 0x10000 + ((hi - 0xD800) << 10) + (lo.wrapping_sub(0xDC00) & 0x3FF);
+                        let code =
+                            0x10000 + ((hi - 0xD800) << 10) + (lo.wrapping_sub(0xDC00) & 0x3FF);
                         char::from_u32(code).unwrap_or('\u{FFFD}')
                     } else {
                         '\u{FFFD}'
@@ -597,9 +598,7 @@ impl<R: Read> Reader<R> {
                     }
                 }
             }
-            other => {
-                return Err(self.error(format!("expected a value, found {}", describe(other))))
-            }
+            other => return Err(self.error(format!("expected a value, found {}", describe(other)))),
         };
         Ok(Node::new(value, Span::new(start, self.pos())))
     }
@@ -655,7 +654,15 @@ mod tests {
         let mut r = reader("[{\"a\": [1, {\"b\": \"x\\\"]\"}], \"c\": {}}, 7]");
         r.skip().unwrap();
         r.end().unwrap();
-        for bad in ["[1, 2", "{\"a\" 1}", "[1,]", "{\"a\": tru}", "\"abc", "[1 2]", "-"] {
+        for bad in [
+            "[1, 2",
+            "{\"a\" 1}",
+            "[1,]",
+            "{\"a\": tru}",
+            "\"abc",
+            "[1 2]",
+            "-",
+        ] {
             let mut r = reader(bad);
             assert!(r.skip().is_err(), "{bad}");
         }

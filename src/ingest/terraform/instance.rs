@@ -927,16 +927,7 @@ impl<'p> Inst<'p> {
             }
         }
         if env_source == EnvSource::Default {
-            let tags = attributes
-                .get("tags_all")
-                .or_else(|| attributes.get("tags"));
-            let marker = |k: &str| tags.and_then(|t| t.get(k)).and_then(Node::scalar_text);
-            let markers = [
-                marker("Environment"),
-                marker("environment"),
-                marker("env"),
-                marker("Env"),
-            ];
+            let markers = crate::environment::terraform_markers(&attributes);
             let refs: Vec<Option<&str>> = markers.iter().map(Option::as_deref).collect();
             (environment, env_source) = classifier.classify(&own, &refs);
         }
