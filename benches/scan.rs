@@ -2,21 +2,28 @@
 //! measures, how to run it and the figures measured so far.
 //!
 //! Groups:
-//! - `parse`: YAML throughput of `ingest::yaml::parse_stream`.
-//! - `floor`: walk + read + parse of an on-disk corpus, no evaluation: the
-//!   least any scan of that corpus can cost with this walker and parser.
+//! - `parse`: YAML throughput of `ingest::yaml::parse_stream` and HCL
+//!   throughput of `ingest::terraform::parse::parse_file` (and of the
+//!   libraries underneath alone).
+//! - `floor`: walk + read + parse of the on-disk corpus (YAML and HCL), no
+//!   ingestion, no evaluation, no output: the least any scan of that corpus
+//!   can cost with this walker and these parsers.
 //! - `end_to_end`: `scan::scan` with every rule on the same corpus.
+//! - `module_eval`: Terraform loading and module evaluation of one
+//!   for_each/count-heavy root module.
 //! - `per_resource`: native K8S002 against the same rule in Rego, per resource.
 //! - `per_rule`: every built-in rule alone, per resource it applies to.
 //! - `evaluate`: `Evaluator::run` alone (all / native / Rego rules, 1-2 threads).
 //! - `setup`: fixed costs of one scan (policy compilation, engine clones).
 
 mod corpus;
+mod floor;
 
 use std::collections::BTreeMap;
 use std::hint::black_box;
 use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
@@ -27,6 +34,7 @@ use infra_lint::discover::{self, FileClass};
 use infra_lint::environment::Classifier;
 use infra_lint::evaluate::Evaluator;
 use infra_lint::ingest::kubernetes::{self, Outcome};
+use infra_lint::ingest::terraform::{self, parse, project};
 use infra_lint::ingest::yaml;
 use infra_lint::model::relations::Relations;
 use infra_lint::model::{AttrPath, Resource, Seg};
@@ -37,8 +45,9 @@ use infra_lint::run::select_rules;
 use infra_lint::scan::{self, ScanOptions};
 use infra_lint::source::SourceFile;
 
-/// Files in the on-disk corpus of `floor` and `end_to_end`.
-const CORPUS_FILES: usize = 2_000;
+/// Files in the on-disk corpus of `floor`, `end_to_end`, `per_rule` and
+/// `evaluate`: half Kubernetes, half Terraform.
+const CORPUS_FILES: usize = 10_000;
 /// Workload resources in the `per_resource` batch.
 const WORKLOADS: usize = 256;
 const REGO_POLICY: &str = include_str!("policies/no_privilege_escalation.rego");
@@ -52,27 +61,46 @@ fn config() -> Criterion {
         .configure_from_args()
 }
 
-/// The on-disk corpus, regenerated on every run so it always matches the
-/// generator (it takes well under a second).
-fn corpus_dir() -> PathBuf {
+fn bench_dir(name: &str) -> PathBuf {
     let base = option_env!("CARGO_TARGET_TMPDIR").map_or_else(std::env::temp_dir, PathBuf::from);
-    let dir = base.join(format!(
-        "bench-corpus-{CORPUS_FILES}-{:x}",
-        corpus::DEFAULT_SEED
-    ));
-    if dir.exists() {
-        std::fs::remove_dir_all(&dir).expect("clearing the bench corpus");
-    }
-    let summary =
-        corpus::write(&dir, CORPUS_FILES, corpus::DEFAULT_SEED).expect("writing the bench corpus");
-    eprintln!(
-        "bench corpus: {} files, {} documents, {:.2} MB in {}",
-        summary.files,
-        summary.documents,
-        summary.bytes as f64 / 1e6,
-        dir.display()
-    );
-    dir
+    base.join(name)
+}
+
+/// The on-disk corpus, regenerated once per run so it always matches the
+/// generator (it takes about a second).
+fn corpus_dir() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = bench_dir(&format!(
+            "bench-corpus-{CORPUS_FILES}-{:x}",
+            corpus::DEFAULT_SEED
+        ));
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir).expect("clearing the bench corpus");
+        }
+        let summary = corpus::write(&dir, CORPUS_FILES, corpus::DEFAULT_SEED)
+            .expect("writing the bench corpus");
+        eprintln!(
+            "bench corpus: {} files ({} Terraform), {} YAML documents, {:.2} MB ({:.2} MB Terraform) in {}",
+            summary.files,
+            summary.terraform_files,
+            summary.documents,
+            summary.bytes as f64 / 1e6,
+            summary.terraform_bytes as f64 / 1e6,
+            dir.display()
+        );
+        dir
+    })
+}
+
+/// The files and resources of a full scan of the corpus (Kubernetes and
+/// Terraform alike), for the benchmarks of evaluation alone.
+fn scanned_corpus() -> &'static (Vec<SourceFile>, Vec<Resource>) {
+    static SCANNED: OnceLock<(Vec<SourceFile>, Vec<Resource>)> = OnceLock::new();
+    SCANNED.get_or_init(|| {
+        let s = scan::scan(scan_options(corpus_dir(), 2)).expect("scan");
+        (s.files, s.resources)
+    })
 }
 
 fn source_files(files: &[corpus::GeneratedFile]) -> Vec<SourceFile> {
@@ -86,7 +114,7 @@ fn source_files(files: &[corpus::GeneratedFile]) -> Vec<SourceFile> {
         .collect()
 }
 
-/// Ingest in-memory files, as `scan` does.
+/// Ingest in-memory Kubernetes files, as `scan` does.
 fn resources_of(files: &[SourceFile]) -> Vec<Resource> {
     let classifier = Classifier::default();
     let mut out = Vec::new();
@@ -112,7 +140,8 @@ fn native_check(rule: &'static Rule) -> fn(&Ctx, &Resource, &mut Vec<Hit>) {
 }
 
 fn bench_parse(c: &mut Criterion) {
-    let files = corpus::files(CORPUS_FILES, corpus::DEFAULT_SEED);
+    let all = corpus::files(CORPUS_FILES, corpus::DEFAULT_SEED);
+    let (tf, files): (Vec<_>, Vec<_>) = all.into_iter().partition(|f| f.terraform);
     let stream = corpus::concatenated(&files);
     let bytes: usize = files.iter().map(|f| f.text.len()).sum();
     let docs = yaml::parse_stream(&stream).expect("corpus parses").len();
@@ -155,39 +184,40 @@ fn bench_parse(c: &mut Criterion) {
                 .sum::<usize>()
         })
     });
+
+    // HCL: each Terraform file through the scan's parser (hcl-edit, then the
+    // located IR), and through hcl-edit alone.
+    let tf_files = source_files(&tf);
+    for f in &tf_files {
+        assert!(parse::parse_file(f).is_ok(), "{} does not parse", f.display);
+    }
+    g.throughput(Throughput::Bytes(
+        tf.iter().map(|f| f.text.len()).sum::<usize>() as u64,
+    ));
+    g.bench_function("hcl_parse_file/per_file", |b| {
+        b.iter(|| {
+            tf_files
+                .iter()
+                .map(|f| parse::parse_file(black_box(f)).map_or(0, |b| b.blocks.len()))
+                .sum::<usize>()
+        })
+    });
+    g.bench_function("hcl_edit_only/per_file", |b| {
+        b.iter(|| {
+            tf.iter()
+                .map(|f| hcl_edit::parser::parse_body(black_box(&f.text)).map_or(0, |b| b.len()))
+                .sum::<usize>()
+        })
+    });
     g.finish();
 }
 
-/// Walk, read and parse on `threads` threads, like `scan` but stopping after
-/// the YAML parse. Returns the number of documents.
-fn floor(dir: &Path, threads: usize) -> usize {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .stack_size(16 * 1024 * 1024)
-        .build()
-        .expect("thread pool");
-    pool.install(|| {
-        let (candidates, _) = discover::walk(&[dir.to_path_buf()], dir, threads);
-        candidates
-            .par_iter()
-            .filter(|c| c.class == FileClass::Yaml)
-            .map(|c| {
-                let text = std::fs::read_to_string(&c.path).expect("readable");
-                yaml::parse_stream(&text).map_or(0, |d| d.len())
-            })
-            .sum()
-    })
-}
-
-/// The floor plus the model: `SourceFile` (line index) and Kubernetes
-/// ingestion (resource identity, environment). Returns the number of resources.
-fn floor_ingest(dir: &Path, threads: usize) -> usize {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .stack_size(16 * 1024 * 1024)
-        .build()
-        .expect("thread pool");
+/// The YAML part of the floor plus the model: `SourceFile` (line index) and
+/// Kubernetes ingestion (resource identity, environment). Returns the number
+/// of resources.
+fn floor_ingest(pool: &rayon::ThreadPool, dir: &Path) -> usize {
     let classifier = Classifier::default();
+    let threads = pool.current_num_threads();
     pool.install(|| {
         let (candidates, _) = discover::walk(&[dir.to_path_buf()], dir, threads);
         let yaml: Vec<_> = candidates
@@ -222,48 +252,64 @@ fn scan_options(dir: &Path, threads: usize) -> ScanOptions {
 
 fn bench_scans(c: &mut Criterion) {
     let dir = corpus_dir();
-    let expected_docs: usize = corpus::files(CORPUS_FILES, corpus::DEFAULT_SEED)
-        .iter()
-        .map(|f| f.documents)
-        .sum();
-    assert_eq!(floor(&dir, 1), expected_docs);
-    assert_eq!(floor_ingest(&dir, 2), expected_docs);
+    let generated = corpus::files(CORPUS_FILES, corpus::DEFAULT_SEED);
+    let expected_docs: usize = generated.iter().map(|f| f.documents).sum();
+    let expected_tf = generated.iter().filter(|f| f.terraform).count();
+    let pools = [floor::pool(1), floor::pool(2)];
+    let counts = floor::floor(&pools[0], dir);
+    assert_eq!(counts.yaml_documents, expected_docs);
+    assert_eq!(counts.terraform_files, expected_tf);
+    assert_eq!(
+        counts.terraform_bodies, expected_tf,
+        "every Terraform file parses"
+    );
+    assert_eq!(floor::floor(&pools[1], dir), counts);
+    assert_eq!(floor_ingest(&pools[1], dir), expected_docs);
 
-    // One scan per thread count outside the measurement, for its own stage timings.
+    // One scan per thread count outside the measurement, for its own stage
+    // timings; both must find exactly the same.
+    let mut first = None;
     for threads in [1, 2] {
-        let s = scan::scan(scan_options(&dir, threads)).expect("scan");
-        assert_eq!(s.resources.len(), expected_docs);
+        let s = scan::scan(scan_options(dir, threads)).expect("scan");
+        assert!(s.resources.len() > expected_docs, "Terraform resources");
         assert!(s.notes.is_empty(), "unexpected notes: {:?}", s.notes);
+        assert!(
+            s.findings.iter().all(|f| !f.rule_id.starts_with("IL")),
+            "the generated corpus has no parse or internal errors"
+        );
         eprintln!(
-            "scan stats, {threads} thread(s): {} files, {} resources, {} findings; \
-             walk {:?}, read+parse+ingest {:?}, evaluate {:?}",
+            "scan stats, {threads} thread(s): {} files, {} resources, {} rule evaluations, \
+             {} findings; walk {:?}, read+parse+ingest {:?}, evaluate {:?}",
             s.stats.files_scanned,
             s.stats.resources,
+            s.stats.rule_evaluations,
             s.findings.len(),
             s.stats.walk,
             s.stats.parse,
             s.stats.evaluate
         );
+        let seen = (s.resources.len(), s.findings.len());
+        assert_eq!(*first.get_or_insert(seen), seen, "thread counts agree");
     }
 
     let mut g = c.benchmark_group("floor");
     g.throughput(Throughput::Elements(CORPUS_FILES as u64));
-    for threads in [1, 2] {
+    for (pool, threads) in pools.iter().zip([1, 2]) {
         g.bench_with_input(
             BenchmarkId::new("walk_read_parse", threads),
             &threads,
-            |b, &t| b.iter(|| floor(&dir, t)),
+            |b, _| b.iter(|| floor::floor(pool, dir)),
         );
     }
-    for threads in [1, 2] {
+    for (pool, threads) in pools.iter().zip([1, 2]) {
         g.bench_with_input(
-            BenchmarkId::new("walk_read_ingest", threads),
+            BenchmarkId::new("walk_read_ingest_yaml", threads),
             &threads,
-            |b, &t| b.iter(|| floor_ingest(&dir, t)),
+            |b, _| b.iter(|| floor_ingest(pool, dir)),
         );
     }
     g.bench_function("walk_only/1", |b| {
-        b.iter(|| discover::walk(std::slice::from_ref(&dir), &dir, 1).0.len())
+        b.iter(|| discover::walk(&[dir.to_path_buf()], dir, 1).0.len())
     });
     g.finish();
 
@@ -275,13 +321,99 @@ fn bench_scans(c: &mut Criterion) {
             &threads,
             |b, &t| {
                 b.iter(|| {
-                    scan::scan(scan_options(&dir, t))
+                    scan::scan(scan_options(dir, t))
                         .map(|s| s.findings.len())
                         .ok()
                 })
             },
         );
     }
+    g.finish();
+}
+
+/// The for_each/count-heavy root module of `module_eval`: one generated stack
+/// whose maps and counts are large (every bucket, service and database is a
+/// `for_each` key of a module call or resource; services call a nested
+/// module; instances and volumes are `count`).
+const HEAVY: corpus::terraform::Shape = corpus::terraform::Shape {
+    zones: 3,
+    buckets: 120,
+    services: 40,
+    databases: 12,
+    instances: 60,
+    ingress_cidrs: 24,
+};
+
+fn bench_module_eval(c: &mut Criterion) {
+    let dir = bench_dir("bench-heavy-module");
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).expect("clearing the heavy module");
+    }
+    let files = corpus::terraform::stack(corpus::DEFAULT_SEED, 0, &HEAVY);
+    let bytes: usize = files.iter().map(|f| f.text.len()).sum();
+    for f in &files {
+        let path = dir.join(&f.path);
+        std::fs::create_dir_all(path.parent().expect("a parent")).expect("module dir");
+        std::fs::write(&path, &f.text).expect("module file");
+    }
+    let (walked, _) = discover::walk(&[dir.clone()], &dir, 1);
+    let candidates: Vec<terraform::Candidate> = walked
+        .iter()
+        .filter(|c| c.class == FileClass::Terraform)
+        .map(|c| terraform::Candidate {
+            path: c.path.clone(),
+            display: c.display.clone(),
+            class_path: c.class_path.clone(),
+        })
+        .collect();
+    assert_eq!(candidates.len(), files.len());
+    let classifier = Classifier::default();
+    let cwd = std::env::current_dir().expect("cwd");
+    let opts = terraform::Options {
+        classifier: &classifier,
+        var_files: &[],
+        vars: &[],
+        display_base: &dir,
+        cwd: &cwd,
+        max_file_size: scan::DEFAULT_MAX_FILE_SIZE,
+    };
+    let paths = project::Paths {
+        display_base: &dir,
+        cwd: &cwd,
+        max_size: scan::DEFAULT_MAX_FILE_SIZE,
+    };
+    let out = terraform::ingest(&candidates, &opts);
+    assert!(out.notes.is_empty(), "unexpected notes: {:?}", out.notes);
+    assert!(out.syntax_errors.is_empty() && out.internal_errors.is_empty());
+    let instances = out.resources.len();
+    let modules = out
+        .resources
+        .iter()
+        .filter(|r| !r.origin.is_empty())
+        .count();
+    eprintln!(
+        "module_eval: {} files, {bytes} bytes, {instances} resource instances ({modules} inside module instances)",
+        files.len()
+    );
+
+    let mut g = c.benchmark_group("module_eval");
+    g.throughput(Throughput::Elements(instances as u64));
+    // Reading and parsing the root module and the modules it calls.
+    g.bench_function("load", |b| {
+        b.iter(|| {
+            project::load(black_box(&candidates), &[], &paths)
+                .files
+                .len()
+        })
+    });
+    // The above plus evaluating every instance: the difference is evaluation.
+    g.bench_function("load_and_evaluate", |b| {
+        b.iter(|| {
+            terraform::ingest(black_box(&candidates), &opts)
+                .resources
+                .len()
+        })
+    });
     g.finish();
 }
 
@@ -365,6 +497,7 @@ fn bench_per_resource(c: &mut Criterion) {
             path: format!("workloads/w{seed:04}.yaml"),
             text: corpus::workload(seed),
             documents: 1,
+            terraform: false,
         })
         .collect();
     let files = source_files(&workload_files);
@@ -387,7 +520,11 @@ fn bench_per_resource(c: &mut Criterion) {
     // Fairness: both engines report exactly the same hits (paths and messages),
     // on the batch and on every workload of the full corpus.
     let mut engine = rego_engine(None);
-    let corpus_files = source_files(&corpus::files(CORPUS_FILES, corpus::DEFAULT_SEED));
+    let kubernetes: Vec<corpus::GeneratedFile> = corpus::files(CORPUS_FILES, corpus::DEFAULT_SEED)
+        .into_iter()
+        .filter(|f| !f.terraform)
+        .collect();
+    let corpus_files = source_files(&kubernetes);
     let corpus_resources = resources_of(&corpus_files);
     let corpus_relations = Relations::build(&corpus_resources);
     let corpus_ctx = Ctx {
@@ -513,11 +650,10 @@ fn bench_per_resource(c: &mut Criterion) {
     g.finish();
 }
 
-/// Each rule alone over the whole in-memory corpus, on one thread; throughput
-/// counts the resources the rule applies to.
+/// Each rule alone over the resources of the whole corpus, on one thread;
+/// throughput counts the resources the rule applies to.
 fn bench_per_rule(c: &mut Criterion) {
-    let files = source_files(&corpus::files(CORPUS_FILES, corpus::DEFAULT_SEED));
-    let resources = resources_of(&files);
+    let (files, resources) = scanned_corpus();
     let relations = Relations::build(&resources);
     let settings = Settings::default();
     let mut g = c.benchmark_group("per_rule");
@@ -536,7 +672,7 @@ fn bench_per_rule(c: &mut Criterion) {
                 let ctx = Ctx {
                     settings: &settings,
                     rule: &rule.meta,
-                    resources: &resources,
+                    resources,
                     relations: &relations,
                 };
                 g.bench_function(name, |b| {
@@ -561,7 +697,7 @@ fn bench_per_rule(c: &mut Criterion) {
                         for r in &applicable {
                             let file = &files[r.file as usize];
                             for (_, hits) in
-                                engine.eval(rego::input(r, file, &resources, &relations), &[rule])
+                                engine.eval(rego::input(r, file, resources, &relations), &[rule])
                             {
                                 n += hits.map_or(0, |h| h.len());
                             }
@@ -576,11 +712,11 @@ fn bench_per_rule(c: &mut Criterion) {
     g.finish();
 }
 
-/// The evaluation stage alone (`Evaluator::run`) over the whole in-memory
-/// corpus: all rules, native rules only and Rego rules only, on 1 and 2 threads.
+/// The evaluation stage alone (`Evaluator::run`) over the resources of the
+/// whole corpus: all rules, native rules only and Rego rules only, on 1 and 2
+/// threads.
 fn bench_evaluate(c: &mut Criterion) {
-    let files = source_files(&corpus::files(CORPUS_FILES, corpus::DEFAULT_SEED));
-    let resources = resources_of(&files);
+    let (files, resources) = scanned_corpus();
     let rules = all_rules();
     let sets: [(&str, Vec<&'static Rule>); 3] = [
         ("all", rules.clone()),
@@ -611,7 +747,7 @@ fn bench_evaluate(c: &mut Criterion) {
                 .build()
                 .expect("thread pool");
             g.bench_with_input(BenchmarkId::new(*name, threads), &threads, |b, _| {
-                b.iter(|| pool.install(|| evaluator.run(black_box(&resources), &files).0.len()))
+                b.iter(|| pool.install(|| evaluator.run(black_box(resources), files).0.len()))
             });
         }
     }
@@ -643,6 +779,6 @@ fn bench_setup(c: &mut Criterion) {
 criterion_group! {
     name = benches;
     config = config();
-    targets = bench_parse, bench_scans, bench_per_resource, bench_per_rule, bench_evaluate, bench_setup
+    targets = bench_parse, bench_scans, bench_module_eval, bench_per_resource, bench_per_rule, bench_evaluate, bench_setup
 }
 criterion_main!(benches);

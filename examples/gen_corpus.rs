@@ -1,12 +1,14 @@
-//! Write a deterministic Kubernetes corpus to disk, e.g. to compare infra-lint
-//! with Checkov on the very files the benchmarks scan:
+//! Write the deterministic benchmark corpus to disk, e.g. to time the CLI or
+//! Checkov on the very files the benchmarks scan:
 //!
 //! ```text
 //! cargo run --release --example gen_corpus -- DIR N [SEED]
 //! ```
 //!
-//! `N` files go under `DIR/team-NN/app-MMM/…`; the same `N` and `SEED` always
-//! give the same bytes (the benchmarks use the default seed).
+//! `N` files go under `DIR/kubernetes/…` (even indices) and
+//! `DIR/terraform/team-NN/stack-SSSS/…` (odd indices); the same `N` and
+//! `SEED` always give the same bytes (the benchmarks use the default seed and
+//! N = 10000).
 
 #[path = "../benches/corpus/mod.rs"]
 mod corpus;
@@ -40,10 +42,13 @@ fn main() -> ExitCode {
     match corpus::write(&dir, n, seed) {
         Ok(s) => {
             println!(
-                "wrote {} files, {} documents, {:.1} MB under {} (seed {seed:#x})",
+                "wrote {} files ({} Kubernetes with {} documents, {} Terraform), {} bytes ({} Terraform) under {} (seed {seed:#x})",
                 s.files,
+                s.files - s.terraform_files,
                 s.documents,
-                s.bytes as f64 / 1e6,
+                s.terraform_files,
+                s.bytes,
+                s.terraform_bytes,
                 dir.display()
             );
             ExitCode::SUCCESS

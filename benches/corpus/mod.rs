@@ -1,16 +1,20 @@
-//! A deterministic generator of realistic Kubernetes manifests, shared by the
-//! benchmarks (`benches/scan.rs`) and `examples/gen_corpus.rs`.
+//! A deterministic generator of a realistic infrastructure-as-code tree,
+//! shared by the benchmarks (`benches/scan.rs`) and `examples/gen_corpus.rs`:
+//! half Kubernetes manifests, half Terraform root modules with local modules
+//! ([`terraform`]). Even corpus indices are Kubernetes files, odd ones
+//! Terraform files.
 //!
 //! Everything derives from a seed through a small SplitMix64 generator: the
 //! same `(seed, index)` always gives the same file, on every machine, and the
 //! first `n` files of a larger corpus are the corpus of size `n`.
 //!
-//! Files hold 1-6 documents (Deployments, StatefulSets, DaemonSets, CronJobs,
-//! Jobs, Services, ConfigMaps, Namespaces, Roles, RoleBindings, Secrets,
-//! StorageClasses, HorizontalPodAutoscalers, PodDisruptionBudgets,
-//! NetworkPolicies, ResourceQuotas) and weigh 1-20 KB. Workloads vary in container and init
-//! container counts, environment variables, probes, resources, images and
-//! security contexts, good and bad, so every rule has work and findings.
+//! Kubernetes files hold 1-6 documents (Deployments, StatefulSets, DaemonSets,
+//! CronJobs, Jobs, Services, ConfigMaps, Namespaces, Roles, RoleBindings,
+//! Secrets, StorageClasses, HorizontalPodAutoscalers, PodDisruptionBudgets,
+//! NetworkPolicies, ResourceQuotas) and weigh 1-20 KB. Workloads vary in
+//! container and init container counts, environment variables, probes,
+//! resources, images and security contexts, good and bad, so every rule has
+//! work and findings.
 
 // Each user of the module (bench, example) needs a different part of it.
 #![allow(dead_code)]
@@ -18,6 +22,8 @@
 use std::fmt::Write as _;
 use std::io;
 use std::path::Path;
+
+pub mod terraform;
 
 /// The seed used when none is given.
 pub const DEFAULT_SEED: u64 = 0x1f2e_3d4c_5b6a_7988;
@@ -104,10 +110,13 @@ fn file_rng(seed: u64, index: usize) -> Rng {
 /// One generated manifest file.
 #[derive(Clone, Debug)]
 pub struct GeneratedFile {
-    /// Path relative to the corpus root, `/`-separated (`team-03/app-12/base/deployment-00042.yaml`).
+    /// Path relative to the corpus root, `/`-separated
+    /// (`kubernetes/team-03/app-012/base/deployment-00042.yaml`).
     pub path: String,
     pub text: String,
+    /// YAML documents (0 for Terraform files).
     pub documents: usize,
+    pub terraform: bool,
 }
 
 /// What [`write`] put on disk.
@@ -116,6 +125,8 @@ pub struct Summary {
     pub files: usize,
     pub documents: usize,
     pub bytes: usize,
+    pub terraform_files: usize,
+    pub terraform_bytes: usize,
 }
 
 /// The first `n` files of the corpus of `seed`.
@@ -135,14 +146,19 @@ pub fn write(dir: &Path, n: usize, seed: u64) -> io::Result<Summary> {
         summary.files += 1;
         summary.documents += f.documents;
         summary.bytes += f.text.len();
+        if f.terraform {
+            summary.terraform_files += 1;
+            summary.terraform_bytes += f.text.len();
+        }
     }
     Ok(summary)
 }
 
-/// The whole corpus as one YAML stream (files joined by `---`).
+/// The Kubernetes files of the corpus as one YAML stream (files joined by `---`).
 pub fn concatenated(files: &[GeneratedFile]) -> String {
-    let mut s = String::with_capacity(files.iter().map(|f| f.text.len() + 4).sum());
-    for f in files {
+    let yaml = || files.iter().filter(|f| !f.terraform);
+    let mut s = String::with_capacity(yaml().map(|f| f.text.len() + 4).sum());
+    for f in yaml() {
         if !f.text.starts_with("---") {
             s.push_str("---\n");
         }
@@ -292,6 +308,15 @@ impl Out {
 
 /// File `index` of the corpus of `seed`.
 pub fn file(seed: u64, index: usize) -> GeneratedFile {
+    if index % 2 == 0 {
+        kubernetes_file(seed, index / 2)
+    } else {
+        terraform::file(seed, index / 2)
+    }
+}
+
+/// Kubernetes file `index` of the corpus of `seed`.
+pub fn kubernetes_file(seed: u64, index: usize) -> GeneratedFile {
     let mut rng = file_rng(seed, index);
     let app = App::new(&mut rng, index);
     let subdir = *rng.pick(SUBDIRS);
@@ -408,14 +433,19 @@ pub fn file(seed: u64, index: usize) -> GeneratedFile {
     }
     let ext = if rng.percent(10) { "yml" } else { "yaml" };
     let dir = if subdir.is_empty() {
-        format!("team-{:02}/app-{:03}", app.team, index / 10)
+        format!("kubernetes/team-{:02}/app-{:03}", app.team, index / 10)
     } else {
-        format!("team-{:02}/app-{:03}/{subdir}", app.team, index / 10)
+        format!(
+            "kubernetes/team-{:02}/app-{:03}/{subdir}",
+            app.team,
+            index / 10
+        )
     };
     GeneratedFile {
         path: format!("{dir}/{primary}-{index:05}.{ext}"),
         documents: docs.len(),
         text,
+        terraform: false,
     }
 }
 
