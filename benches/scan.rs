@@ -356,7 +356,7 @@ fn bench_module_eval(c: &mut Criterion) {
         std::fs::create_dir_all(path.parent().expect("a parent")).expect("module dir");
         std::fs::write(&path, &f.text).expect("module file");
     }
-    let (walked, _) = discover::walk(&[dir.clone()], &dir, 1);
+    let (walked, _) = discover::walk(std::slice::from_ref(&dir), &dir, 1);
     let candidates: Vec<terraform::Candidate> = walked
         .iter()
         .filter(|c| c.class == FileClass::Terraform)
@@ -654,7 +654,7 @@ fn bench_per_resource(c: &mut Criterion) {
 /// throughput counts the resources the rule applies to.
 fn bench_per_rule(c: &mut Criterion) {
     let (files, resources) = scanned_corpus();
-    let relations = Relations::build(&resources);
+    let relations = Relations::build(resources);
     let settings = Settings::default();
     let mut g = c.benchmark_group("per_rule");
     for rule in all_rules() {

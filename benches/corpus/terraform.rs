@@ -123,13 +123,16 @@ struct Stack {
     net: usize,
 }
 
+const ENVS: [&str; 4] = ["prod", "prod", "staging", "dev"];
+const REGIONS: [&str; 4] = ["eu-west-1", "us-east-1", "eu-central-1", "ap-southeast-2"];
+
 impl Stack {
     fn new(rng: &mut Rng, stack: usize) -> Stack {
         Stack {
             name: format!("{}-{stack:04}", rng.pick(APPS)),
             team: stack / 25,
-            env: *rng.pick(&["prod", "prod", "staging", "dev"]),
-            region: *rng.pick(&["eu-west-1", "us-east-1", "eu-central-1", "ap-southeast-2"]),
+            env: ENVS[rng.below(ENVS.len())],
+            region: REGIONS[rng.below(REGIONS.len())],
             net: rng.below(250),
         }
     }

@@ -102,9 +102,8 @@ pub fn too_nested(text: &str) -> Option<usize> {
                         }
                     }
                     b')' | b']' | b'}' => {
-                        if open.pop() == Some(true) {
-                            depth -= 1;
-                        }
+                        let counted = open.pop() == Some(true);
+                        depth -= usize::from(counted);
                     }
                     _ => {}
                 }
