@@ -357,15 +357,7 @@ fn bench_module_eval(c: &mut Criterion) {
         std::fs::write(&path, &f.text).expect("module file");
     }
     let (walked, _) = discover::walk(std::slice::from_ref(&dir), &dir, 1);
-    let candidates: Vec<terraform::Candidate> = walked
-        .iter()
-        .filter(|c| c.class == FileClass::Terraform)
-        .map(|c| terraform::Candidate {
-            path: c.path.clone(),
-            display: c.display.clone(),
-            class_path: c.class_path.clone(),
-        })
-        .collect();
+    let candidates = terraform::Candidate::from_walk(&walked);
     assert_eq!(candidates.len(), files.len());
     let classifier = Classifier::default();
     let cwd = std::env::current_dir().expect("cwd");

@@ -863,15 +863,7 @@ fn terraform_ingest(
     root: &Path,
     cwd: &Path,
 ) -> terraform::Output {
-    let tf: Vec<terraform::Candidate> = candidates
-        .iter()
-        .filter(|c| c.class == FileClass::Terraform)
-        .map(|c| terraform::Candidate {
-            path: c.path.clone(),
-            display: c.display.clone(),
-            class_path: c.class_path.clone(),
-        })
-        .collect();
+    let tf = terraform::Candidate::from_walk(candidates);
     if tf.is_empty() && opts.var_files.is_empty() {
         return terraform::Output::default();
     }

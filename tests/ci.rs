@@ -358,8 +358,10 @@ fn cross_resource_tree() -> tempfile::TempDir {
     tmp
 }
 
-/// Findings as comparable tuples: (rule, file, line, column, message, suppressed).
-fn tuples(report: &Value) -> Vec<(String, String, u64, u64, String, bool)> {
+/// A finding as a comparable tuple: (rule, file, line, column, message, suppressed).
+type Finding = (String, String, u64, u64, String, bool);
+
+fn tuples(report: &Value) -> Vec<Finding> {
     findings(report)
         .iter()
         .map(|f| {
@@ -375,6 +377,20 @@ fn tuples(report: &Value) -> Vec<(String, String, u64, u64, String, bool)> {
         .collect()
 }
 
+/// Scan the `listed` files as pre-commit does (expecting findings), and
+/// return that report with the findings `full` holds for those files.
+fn scan_listed(cwd: &Path, listed: &[&str], full: &Value) -> (Value, Vec<Finding>) {
+    let mut args = listed.to_vec();
+    args.extend(["--format", "json"]);
+    let r = run(cwd, &args);
+    assert_eq!(r.code(), 1, "{}", r.stderr);
+    let expected = tuples(full)
+        .into_iter()
+        .filter(|t| listed.contains(&t.1.as_str()))
+        .collect();
+    (r.json(), expected)
+}
+
 #[test]
 fn file_list_mode_reports_what_a_full_scan_reports_for_those_files() {
     let tmp = cross_resource_tree();
@@ -383,15 +399,7 @@ fn file_list_mode_reports_what_a_full_scan_reports_for_those_files() {
     // What pre-commit passes: the changed files, relative to the repository root
     // (the PodDisruptionBudget's file did not change and is not listed).
     let listed = ["k8s/web.yaml", "k8s/api.yaml", ".github/workflows/ci.yml"];
-    let mut args = listed.to_vec();
-    args.extend(["--format", "json"]);
-    let r = run(tmp.path(), &args);
-    assert_eq!(r.code(), 1, "{}", r.stderr);
-    let partial = r.json();
-    let expected: Vec<_> = tuples(&full)
-        .into_iter()
-        .filter(|t| listed.contains(&t.1.as_str()))
-        .collect();
+    let (partial, expected) = scan_listed(tmp.path(), &listed, &full);
     assert_eq!(
         tuples(&partial),
         expected,
@@ -465,15 +473,7 @@ fn file_list_mode_evaluates_the_whole_terraform_module() {
         vec!["infra/modules/db/main.tf"],
         vec!["infra/main.tf", "infra/variables.tf"],
     ] {
-        let mut args = listed.clone();
-        args.extend(["--format", "json"]);
-        let r = run(tmp.path(), &args);
-        assert_eq!(r.code(), 1, "{}", r.stderr);
-        let partial = r.json();
-        let expected: Vec<_> = tuples(&full)
-            .into_iter()
-            .filter(|t| listed.contains(&t.1.as_str()))
-            .collect();
+        let (partial, expected) = scan_listed(tmp.path(), &listed, &full);
         assert!(!expected.is_empty(), "{listed:?}: {}", pretty(&full));
         assert_eq!(
             tuples(&partial),

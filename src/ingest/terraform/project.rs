@@ -35,6 +35,21 @@ pub struct Candidate {
     pub class_path: String,
 }
 
+impl Candidate {
+    /// The Terraform files among what the walk found.
+    pub fn from_walk(walked: &[crate::discover::Candidate]) -> Vec<Candidate> {
+        walked
+            .iter()
+            .filter(|c| c.class == crate::discover::FileClass::Terraform)
+            .map(|c| Candidate {
+                path: c.path.clone(),
+                display: c.display.clone(),
+                class_path: c.class_path.clone(),
+            })
+            .collect()
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct Project {
     /// Every Terraform file read; `FileId`s of this ingester index it.
