@@ -34,6 +34,15 @@ pub struct Evaluator {
     pub progress: Option<std::sync::Arc<crate::scan::Progress>>,
 }
 
+/// What one parallel split of the resources produced.
+#[derive(Default)]
+struct Part {
+    rego: Option<RegoRules>,
+    findings: Vec<Finding>,
+    errors: Vec<EvalError>,
+    evaluations: usize,
+}
+
 /// A rule that failed to evaluate on a resource (a policy error, not a finding).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct EvalError {
@@ -94,26 +103,41 @@ impl Evaluator {
                 });
             }
         }
-        let per_resource: Vec<(Vec<Finding>, Vec<EvalError>, usize)> = resources
+        // Findings accumulate per rayon split, not per resource: a Vec per
+        // resource (capacity 4 at its first push) cost a large plan more
+        // memory than its findings.
+        let parts: Vec<Part> = resources
             .par_iter()
-            .map_init(
-                || base.clone(),
-                |rego, r| {
+            .fold(
+                || Part {
+                    rego: base.clone(),
+                    ..Part::default()
+                },
+                |mut part, r| {
                     if let Some(p) = &self.progress {
                         p.tick();
                     }
-                    let mut findings = Vec::new();
-                    let mut errors = Vec::new();
                     let Some(file) = files.get(r.file as usize) else {
-                        return (findings, errors, 0);
+                        return part;
                     };
+                    let before = (part.findings.len(), part.errors.len());
                     // A bug in one rule must not stop the scan of the rest.
                     let count = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        self.eval_resource(rego, &model, r, file, &mut findings, &mut errors)
+                        self.eval_resource(
+                            &mut part.rego,
+                            &model,
+                            r,
+                            file,
+                            &mut part.findings,
+                            &mut part.errors,
+                        )
                     }));
                     match count {
-                        Ok(n) => (findings, errors, n),
+                        Ok(n) => part.evaluations += n,
                         Err(payload) => {
+                            // What the failed resource produced is dropped with it.
+                            part.findings.truncate(before.0);
+                            part.errors.truncate(before.1);
                             let mut f = crate::scan::scanner_finding(
                                 &crate::rules::INTERNAL_ERROR,
                                 r.file,
@@ -125,18 +149,19 @@ impl Evaluator {
                                 ),
                             );
                             f.resource = Some(r.address.clone());
-                            (vec![f], errors, 0)
+                            part.findings.push(f);
                         }
                     }
+                    part
                 },
             )
             .collect();
-        let mut findings = Vec::new();
+        let mut findings = Vec::with_capacity(parts.iter().map(|p| p.findings.len()).sum());
         let mut evaluations = 0;
-        for (f, e, n) in per_resource {
-            findings.extend(f);
-            errors.extend(e);
-            evaluations += n;
+        for p in parts {
+            findings.extend(p.findings);
+            errors.extend(p.errors);
+            evaluations += p.evaluations;
         }
         errors.sort();
         (findings, errors, evaluations)

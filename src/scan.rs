@@ -634,10 +634,18 @@ fn scan_in_pool(opts: ScanOptions) -> Result<Scan, ScanError> {
         scanned += 1;
         match p.error {
             Some(e) => found.push(parse_error(id, e.pos, e.message)),
-            None => resources.extend(p.resources.into_iter().map(|mut r| {
-                r.file = id;
-                r
-            })),
+            None => {
+                let mut mine = p.resources;
+                for r in &mut mine {
+                    r.file = id;
+                }
+                // Moved, not copied, when it is the only input (a large plan).
+                if resources.is_empty() {
+                    resources = mine;
+                } else {
+                    resources.append(&mut mine);
+                }
+            }
         }
     }
     // A plan whose configuration is in the scan stands for it.

@@ -296,7 +296,7 @@ fn attach(stack: &mut [Frame], doc_root: &mut Option<Node>, node: Node) {
         Some(Frame::Map { entries, key, .. }) => match key.take() {
             None => *key = Some((key_text(&node), node.span)),
             Some((k, key_span)) => entries.push(Entry {
-                key: k,
+                key: k.into(),
                 key_span,
                 value: node,
             }),

@@ -28,7 +28,9 @@ pub struct Node {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Entry {
-    pub key: Box<str>,
+    /// Shared: a large plan repeats the same few hundred attribute names
+    /// millions of times (see the plan reader's interner).
+    pub key: std::sync::Arc<str>,
     pub key_span: Span,
     pub value: Node,
 }

@@ -133,6 +133,7 @@ fn top<R: Read>(r: &mut Reader<R>, raw: &mut Raw) -> Result<()> {
                 "root_module" => module_values(r, &mut raw.planned, 0),
                 _ => r.skip(),
             })?;
+            raw.planned.shrink_to_fit();
             let mut index: Vec<(u64, usize)> = raw
                 .planned
                 .iter()
@@ -455,6 +456,13 @@ fn mark_unknown(node: &mut Node, au: &Node) {
             let Value::Map(entries) = &mut node.value else {
                 return;
             };
+            // Exactly what is added: `values` was read shrunk to fit, and
+            // doubling it for one `id` would double a large plan's model.
+            let missing = marks
+                .iter()
+                .filter(|m| any_true(&m.value) && !entries.iter().any(|e| e.key == m.key))
+                .count();
+            entries.reserve_exact(missing);
             for m in marks.iter().filter(|m| any_true(&m.value)) {
                 let i = match entries.iter().rposition(|e| e.key == m.key) {
                     Some(i) => i,
@@ -477,6 +485,7 @@ fn mark_unknown(node: &mut Node, au: &Node) {
             let Value::Seq(items) = &mut node.value else {
                 return;
             };
+            items.reserve_exact(marks.len().saturating_sub(items.len()));
             for (i, m) in marks.iter().enumerate().filter(|(_, m)| any_true(m)) {
                 while items.len() <= i {
                     items.push(Node::new(Value::Null, span));
@@ -818,6 +827,9 @@ impl Locator {
                     .flatten()
                     .filter(|&&i| &*resources[i].kind != "terraform_backend"),
             );
+        }
+        if covered.is_empty() {
+            return locator;
         }
         // Move the covered resources out, keeping their order.
         let mut new_index: HashMap<usize, usize> = HashMap::new();
