@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle, Tag};
 
-use crate::model::value::{Entry, Node, Value};
+use crate::model::value::{Entry, KeyInterner, Node, Value};
 use crate::source::{Pos, Span};
 
 /// Nesting deeper than this is refused: no real manifest comes close.
@@ -296,12 +296,17 @@ fn attach(stack: &mut [Frame], doc_root: &mut Option<Node>, node: Node) {
         Some(Frame::Map { entries, key, .. }) => match key.take() {
             None => *key = Some((key_text(&node), node.span)),
             Some((k, key_span)) => entries.push(Entry {
-                key: k.into(),
+                key: KEYS.with(|keys| keys.borrow_mut().intern(&k)),
                 key_span,
                 value: node,
             }),
         },
     }
+}
+
+thread_local! {
+    /// Per worker thread: files parsed on one thread share their key texts.
+    static KEYS: std::cell::RefCell<KeyInterner> = std::cell::RefCell::new(KeyInterner::default());
 }
 
 fn key_text(node: &Node) -> Box<str> {

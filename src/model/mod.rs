@@ -6,7 +6,7 @@ pub mod value;
 
 use serde::Serialize;
 
-pub use value::{AttrPath, Entry, Node, Seg, Value};
+pub use value::{AttrPath, Entry, KeyInterner, Node, Seg, Value};
 
 use crate::source::{FileId, Location, Span};
 

@@ -3,7 +3,9 @@
 //! Every node keeps its span; mapping entries also keep the span of their key,
 //! so a finding can point at `key: value` rather than at the value alone.
 
+use std::collections::HashSet;
 use std::fmt;
+use std::sync::Arc;
 
 use crate::source::Span;
 
@@ -30,9 +32,33 @@ pub struct Node {
 pub struct Entry {
     /// Shared: a large plan repeats the same few hundred attribute names
     /// millions of times (see the plan reader's interner).
-    pub key: std::sync::Arc<str>,
+    pub key: Arc<str>,
     pub key_span: Span,
     pub value: Node,
+}
+
+/// Shares the text of repeated mapping keys: manifests and plans repeat the
+/// same few hundred names (`metadata`, `name`, `tags`, ...) millions of times.
+#[derive(Default)]
+pub struct KeyInterner {
+    keys: HashSet<Arc<str>>,
+}
+
+impl KeyInterner {
+    /// Distinct keys kept: past this (hostile or generated input), keys are
+    /// simply not shared, so the interner cannot grow without bound.
+    const MAX: usize = 1 << 16;
+
+    pub fn intern(&mut self, key: &str) -> Arc<str> {
+        if let Some(k) = self.keys.get(key) {
+            return Arc::clone(k);
+        }
+        let k: Arc<str> = key.into();
+        if self.keys.len() < Self::MAX {
+            self.keys.insert(Arc::clone(&k));
+        }
+        k
+    }
 }
 
 /// One step of an attribute path.

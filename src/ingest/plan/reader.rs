@@ -7,11 +7,9 @@
 //! position is ever computed from a byte offset, which on a 200 MB line
 //! would cost a scan of the line per lookup.
 
-use std::collections::HashSet;
 use std::io::Read;
-use std::sync::Arc;
 
-use crate::model::{Entry, Node, Value};
+use crate::model::{Entry, KeyInterner, Node, Value};
 use crate::source::{Pos, Span};
 
 /// Nesting deeper than this in a value that is built is refused.
@@ -39,13 +37,8 @@ pub struct Reader<R> {
     io_error: Option<String>,
     /// Bytes consumed so far.
     consumed: u64,
-    /// Object keys seen so far, shared by every entry that uses them.
-    keys: HashSet<Arc<str>>,
+    keys: KeyInterner,
 }
-
-/// Distinct keys kept by the interner: a schema has a few thousand; past
-/// this (hostile or generated input) keys are simply not shared.
-const MAX_INTERNED: usize = 1 << 16;
 
 impl<R: Read> Reader<R> {
     pub fn new(src: R) -> Self {
@@ -58,7 +51,7 @@ impl<R: Read> Reader<R> {
             col: 1,
             io_error: None,
             consumed: 0,
-            keys: HashSet::new(),
+            keys: KeyInterner::default(),
         }
     }
 
@@ -544,17 +537,6 @@ impl<R: Read> Reader<R> {
 
     /// Build the next value as a located node. `null` entries of objects are
     /// left out when `drop_nulls` (absent and null mean the same to rules).
-    fn intern(&mut self, key: String) -> Arc<str> {
-        if let Some(k) = self.keys.get(key.as_str()) {
-            return Arc::clone(k);
-        }
-        let k: Arc<str> = key.into();
-        if self.keys.len() < MAX_INTERNED {
-            self.keys.insert(Arc::clone(&k));
-        }
-        k
-    }
-
     pub fn node(&mut self, depth: usize, drop_nulls: bool) -> Result<Node> {
         if depth > MAX_DEPTH {
             return Err(self.error(format!("nesting deeper than {MAX_DEPTH} levels")));
@@ -568,7 +550,7 @@ impl<R: Read> Reader<R> {
                     let value = r.node(depth + 1, drop_nulls)?;
                     if !(drop_nulls && value.value == Value::Null) {
                         entries.push(Entry {
-                            key: r.intern(key),
+                            key: r.keys.intern(&key),
                             key_span,
                             value,
                         });
