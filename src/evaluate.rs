@@ -156,11 +156,18 @@ impl Evaluator {
                 },
             )
             .collect();
-        let mut findings = Vec::with_capacity(parts.iter().map(|p| p.findings.len()).sum());
+        // Joined into the largest part's vector, so that the biggest block
+        // of findings is never copied.
+        let total: usize = parts.iter().map(|p| p.findings.len()).sum();
+        let mut findings = Vec::new();
         let mut evaluations = 0;
-        for p in parts {
-            findings.extend(p.findings);
-            errors.extend(p.errors);
+        for mut p in parts {
+            if p.findings.len() > findings.len() {
+                std::mem::swap(&mut findings, &mut p.findings);
+                findings.reserve_exact(total - findings.len());
+            }
+            findings.append(&mut p.findings);
+            errors.append(&mut p.errors);
             evaluations += p.evaluations;
         }
         errors.sort();

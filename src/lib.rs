@@ -10,6 +10,7 @@ pub mod evaluate;
 pub mod fault;
 pub mod findings;
 pub mod ingest;
+pub mod memory;
 pub mod model;
 pub mod policy;
 pub mod progress;

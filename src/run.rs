@@ -292,6 +292,7 @@ fn run_scan(args: &ScanArgs) -> i32 {
     // Reports read findings and files only: free the model first (a large
     // Terraform plan's resources are most of the scan's memory).
     drop(std::mem::take(&mut scan.resources));
+    crate::memory::release_free_pages();
     let to_file = args.output.is_some();
     let report_started = Instant::now();
     let text = match args.format {
@@ -336,7 +337,7 @@ fn run_scan(args: &ScanArgs) -> i32 {
             st.resources,
             st.rule_evaluations,
             scan.findings.len(),
-            peak_memory().map_or_else(|| "unknown".to_string(), |kb| format!("{:.1} MB", kb as f64 / 1024.0)),
+            crate::memory::peak_kb().map_or_else(|| "unknown".to_string(), |kb| format!("{:.1} MB", kb as f64 / 1024.0)),
         );
     }
     if args.format != Format::Human && !args.quiet {
@@ -539,14 +540,4 @@ fn policy_test(args: &PolicyTestArgs) -> i32 {
     } else {
         code
     }
-}
-
-/// Peak resident memory of this process in KiB (Linux `VmHWM`).
-fn peak_memory() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.split_whitespace().next())
-        .and_then(|n| n.parse().ok())
 }

@@ -708,11 +708,17 @@ fn scan_in_pool(opts: ScanOptions) -> Result<Scan, ScanError> {
         stats.resources = resources.iter().filter(|r| !is_context(r.file)).count();
     }
 
+    crate::memory::release_free_pages();
     let t = Instant::now();
     progress.start(Progress::EVALUATE, resources.len());
     let (rule_findings, errors, evaluations) = evaluator.run(&resources, &files);
     stats.rule_evaluations = evaluations;
-    found.extend(rule_findings);
+    // Into the larger vector (the order does not matter: sorted below).
+    let mut rule_findings = rule_findings;
+    if rule_findings.len() > found.len() {
+        std::mem::swap(&mut found, &mut rule_findings);
+    }
+    found.append(&mut rule_findings);
     for e in errors {
         notes.push(format!(
             "{} could not be evaluated on {}: {}",
