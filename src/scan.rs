@@ -177,7 +177,9 @@ pub fn context_dirs(paths: &[PathBuf]) -> Vec<PathBuf> {
 
 /// Add the files of the context directories (one level deep) to the walked
 /// candidates; returns the display names of the added (context-only) files.
-/// A `Chart.yaml` found only as context is left out: its chart is not rendered.
+/// A `Chart.yaml` found only as context is left out: its chart is not
+/// rendered. So is a Terraform plan: plans do not relate to one another, and
+/// a plan beside a named `.tf` file must not stand in for what is committed.
 fn add_context(
     candidates: &mut Vec<discover::Candidate>,
     context: &[PathBuf],
@@ -220,6 +222,7 @@ fn add_context(
         if named.contains(&c.display)
             || added.contains(&c.display)
             || c.path.file_name().is_some_and(|n| n == "Chart.yaml")
+            || is_plan_file(&c.path)
         {
             continue;
         }
@@ -806,6 +809,14 @@ fn ingest_file(
         },
         FileClass::Terraform => (Vec::new(), None),
     }
+}
+
+/// A `.json` file whose first bytes are those of a Terraform plan.
+fn is_plan_file(path: &Path) -> bool {
+    is_json(path)
+        && std::fs::File::open(path)
+            .and_then(|mut f| discover::read_prefix(&mut f))
+            .is_ok_and(|(prefix, complete)| discover::is_plan(&prefix, complete))
 }
 
 fn is_json(path: &Path) -> bool {

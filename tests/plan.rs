@@ -408,6 +408,32 @@ fn generated_plan_is_read() {
     assert_eq!(count("AWS003"), 6); // m0, m7, …, m35
 }
 
+/// `N rule evaluations` from the `--stats` line.
+fn evaluations(stderr: &str) -> u64 {
+    stderr
+        .split(", ")
+        .find_map(|p| p.strip_suffix(" rule evaluations"))
+        .and_then(|n| n.rsplit(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no rule evaluations in\n{stderr}"))
+}
+
+#[test]
+fn a_named_plan_does_not_read_the_plans_beside_it() {
+    let tmp = tempdir();
+    let plan = std::fs::read(data_dir().join("plan/aws/plan.json")).expect("plan");
+    std::fs::write(tmp.path().join("a.json"), &plan).expect("write");
+    let args = ["a.json", "--stats", "--format", "json", "-o", "r.json"];
+    let alone = run_in(tmp.path(), args, None);
+    std::fs::write(tmp.path().join("b.json"), &plan).expect("write");
+    let beside = run_in(tmp.path(), args, None);
+    assert_eq!(alone.code(), beside.code(), "{}", beside.stderr);
+    let n = evaluations(&alone.stderr);
+    assert!(n > 0, "{}", alone.stderr);
+    // b.json is neither reported nor parsed and evaluated as context.
+    assert_eq!(evaluations(&beside.stderr), n, "{}", beside.stderr);
+}
+
 #[test]
 #[ignore = "generates a 200 MB plan; see the file's documentation"]
 fn big_plan_memory() {
