@@ -156,16 +156,19 @@ impl Evaluator {
                 },
             )
             .collect();
-        // Joined into the largest part's vector, so that the biggest block
-        // of findings is never copied.
+        // In resource order (split points vary with work stealing; the
+        // order must not), into the first part's vector: it is not copied.
         let total: usize = parts.iter().map(|p| p.findings.len()).sum();
-        let mut findings = Vec::new();
-        let mut evaluations = 0;
-        for mut p in parts {
-            if p.findings.len() > findings.len() {
-                std::mem::swap(&mut findings, &mut p.findings);
-                findings.reserve_exact(total - findings.len());
+        let mut parts = parts.into_iter();
+        let (mut findings, mut evaluations) = match parts.next() {
+            Some(mut first) => {
+                errors.append(&mut first.errors);
+                (first.findings, first.evaluations)
             }
+            None => (Vec::new(), 0),
+        };
+        findings.reserve_exact(total - findings.len());
+        for mut p in parts {
             findings.append(&mut p.findings);
             errors.append(&mut p.errors);
             evaluations += p.evaluations;
