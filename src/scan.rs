@@ -321,6 +321,22 @@ struct Loaded {
     plan: Option<plan::Plan>,
 }
 
+impl Loaded {
+    /// A plan read as a stream: its file keeps no text, positions stay right.
+    fn plan(mut file: SourceFile, class: FileClass, plan: plan::Plan) -> Loaded {
+        file.streamed = true;
+        Loaded {
+            file,
+            class,
+            problem: None,
+            in_chart: false,
+            rendered_from: None,
+            too_large: false,
+            plan: Some(plan),
+        }
+    }
+}
+
 pub fn scan(opts: ScanOptions) -> Result<Scan, ScanError> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.threads.max(1))
@@ -474,17 +490,8 @@ fn scan_in_pool(opts: ScanOptions) -> Result<Scan, ScanError> {
                     &opts.stdin_name,
                     &opts.classifier,
                 );
-                let mut file = SourceFile::new(None, opts.stdin_name.clone(), String::new());
-                file.streamed = true;
-                loaded.push(Loaded {
-                    file,
-                    class: FileClass::Yaml,
-                    problem: None,
-                    in_chart: false,
-                    rendered_from: None,
-                    too_large: false,
-                    plan: Some(plan),
-                });
+                let file = SourceFile::new(None, opts.stdin_name.clone(), String::new());
+                loaded.push(Loaded::plan(file, FileClass::Yaml, plan));
                 None
             }
             Ok((mut bytes, _)) => Some(stdin.read_to_end(&mut bytes).map(|_| bytes)),
@@ -841,16 +848,7 @@ fn read_plan(
     let plan = plan::ingest(src, 0, &c.class_path, classifier);
     let mut file = SourceFile::new(Some(c.path.clone()), c.display.clone(), String::new());
     file.class_path = Some(c.class_path.clone());
-    file.streamed = true;
-    Ok(Ok(Loaded {
-        file,
-        class: c.class,
-        problem: None,
-        in_chart: false,
-        rendered_from: None,
-        too_large: false,
-        plan: Some(plan),
-    }))
+    Ok(Ok(Loaded::plan(file, c.class, plan)))
 }
 
 /// Findings on plan resources whose configuration is in the scan go to the
