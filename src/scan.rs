@@ -664,17 +664,10 @@ fn scan_in_pool(opts: ScanOptions) -> Result<Scan, ScanError> {
             .get(id as usize)
             .is_some_and(|f| context_files.contains(&f.display))
     });
-    let by_display: BTreeMap<&str, FileId> = files
-        .iter()
-        .enumerate()
-        .map(|(i, f)| (f.display.as_str(), i as FileId))
-        .collect();
+    let by_display = helm::FileIndex::new(files.iter().map(|f| f.display.as_str()));
     for (chart, display, error) in chart_failures {
         let chart = &charts[chart];
-        let file = by_display
-            .get(chart.chart_yaml.as_str())
-            .copied()
-            .unwrap_or(0);
+        let file = by_display.get(&chart.chart_yaml).unwrap_or(0);
         found.push(chart_not_rendered(file, &chart.display, &display, &error));
     }
     for r in &mut resources {

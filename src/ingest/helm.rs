@@ -3,10 +3,13 @@
 //!
 //! Only `helm template` (and `helm dependency build` when asked) is ever run.
 
+use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+
+use crate::source::FileId;
 
 /// `# Source: chart/templates/x.yaml` comment lines: (1-based line, path).
 pub fn source_comments(text: &str) -> Vec<(u32, Box<str>)> {
@@ -364,35 +367,77 @@ pub fn render_charts(charts: &[Chart], opts: &HelmOptions) -> Vec<Rendering> {
         .collect()
 }
 
+/// The scan's files by display path, and by file name for the suffix
+/// lookups of [`resolve_template`] (a scan over every file per resource made
+/// mapping rendered streams quadratic).
+pub struct FileIndex<'a> {
+    by_display: BTreeMap<&'a str, FileId>,
+    by_name: HashMap<&'a str, Vec<(&'a str, FileId)>>,
+}
+
+impl<'a> FileIndex<'a> {
+    pub fn new(displays: impl IntoIterator<Item = &'a str>) -> Self {
+        let by_display: BTreeMap<&str, FileId> = displays
+            .into_iter()
+            .enumerate()
+            .map(|(i, d)| (d, i as FileId))
+            .collect();
+        let mut by_name: HashMap<&str, Vec<(&str, FileId)>> = HashMap::new();
+        // In display order, so the first match is the one a sorted scan finds.
+        for (&d, &id) in &by_display {
+            by_name.entry(file_name(d)).or_default().push((d, id));
+        }
+        FileIndex {
+            by_display,
+            by_name,
+        }
+    }
+
+    pub fn get(&self, display: &str) -> Option<FileId> {
+        self.by_display.get(display).copied()
+    }
+
+    /// The first file, in display order, whose path ends with `/{source}`.
+    fn ending_with(&self, source: &str) -> Option<FileId> {
+        let suffix = format!("/{source}");
+        self.by_name
+            .get(file_name(source))?
+            .iter()
+            .find(|(d, _)| d.ends_with(&suffix))
+            .map(|&(_, id)| id)
+    }
+}
+
+fn file_name(display: &str) -> &str {
+    display.rsplit('/').next().unwrap_or(display)
+}
+
 /// The template file a `# Source:` path names, among the scan's files.
 /// `from` is the chart the stream was rendered from, when we rendered it.
 pub fn resolve_template(
     source: &str,
     from: Option<&Chart>,
     charts: &[Chart],
-    files: &std::collections::BTreeMap<&str, crate::source::FileId>,
-) -> Option<crate::source::FileId> {
+    files: &FileIndex,
+) -> Option<FileId> {
     let (chart_name, rest) = source.split_once('/')?;
     let in_dir = |dir: &str| {
-        let path = if dir.is_empty() {
-            rest.to_string()
+        if dir.is_empty() {
+            files.get(rest)
         } else {
-            format!("{dir}/{rest}")
-        };
-        files.get(path.as_str()).copied()
+            files.get(&format!("{dir}/{rest}"))
+        }
     };
     if let Some(found) = from.and_then(|c| in_dir(&c.display)) {
         return Some(found);
     }
-    if let Some(&id) = files.get(source) {
-        return Some(id);
-    }
-    let suffix = format!("/{source}");
-    if let Some((_, &id)) = files.iter().find(|(d, _)| d.ends_with(&suffix)) {
-        return Some(id);
-    }
-    charts
-        .iter()
-        .filter(|c| c.name == chart_name)
-        .find_map(|c| in_dir(&c.display))
+    files
+        .get(source)
+        .or_else(|| files.ending_with(source))
+        .or_else(|| {
+            charts
+                .iter()
+                .filter(|c| c.name == chart_name)
+                .find_map(|c| in_dir(&c.display))
+        })
 }

@@ -486,16 +486,18 @@ fn read_manifest(dir: &Path) -> Option<HashMap<String, PathBuf>> {
 }
 
 fn roots(p: &Project, scanned: &BTreeSet<PathBuf>) -> Vec<PathBuf> {
-    let calls = |d: &PathBuf| -> Vec<PathBuf> {
-        let mut out: Vec<PathBuf> = p
-            .local_targets
-            .iter()
-            .filter(|((from, _), to)| from == d && *to != d)
-            .map(|(_, to)| to.clone())
-            .collect();
-        out.sort();
-        out
-    };
+    // Built once: looking each directory's calls up by scanning every call
+    // made the walk quadratic in the number of modules.
+    let mut callees: HashMap<&PathBuf, Vec<PathBuf>> = HashMap::new();
+    for ((from, _), to) in &p.local_targets {
+        if to != from {
+            callees.entry(from).or_default().push(to.clone());
+        }
+    }
+    for targets in callees.values_mut() {
+        targets.sort();
+    }
+    let calls = |d: &PathBuf| -> Vec<PathBuf> { callees.get(d).cloned().unwrap_or_default() };
     let called: HashSet<PathBuf> = p
         .local_targets
         .iter()
