@@ -282,6 +282,7 @@ fn run_scan(args: &ScanArgs) -> i32 {
         Ok(p) => p,
         Err(code) => return code,
     };
+    let threads = opts.threads;
     let mut scan = match scan_with_progress(opts, args) {
         Ok(s) => s,
         Err(e) => return usage_error(&e.to_string()),
@@ -291,7 +292,7 @@ fn run_scan(args: &ScanArgs) -> i32 {
         .retain(|f| scan.rules.iter().any(|r| r.meta.id == f.rule_id));
     // Reports read findings and files only: free the model first (a large
     // Terraform plan's resources are most of the scan's memory).
-    drop(std::mem::take(&mut scan.resources));
+    drop_in_parallel(std::mem::take(&mut scan.resources), threads);
     crate::memory::release_free_pages();
     let to_file = args.output.is_some();
     let report_started = Instant::now();
@@ -540,4 +541,18 @@ fn policy_test(args: &PolicyTestArgs) -> i32 {
     } else {
         code
     }
+}
+
+/// Free `items` on `threads` threads: freeing a large model one node at a
+/// time was the longest serial stretch of a scan (a sixth of the wall time
+/// on the generated corpus with 2 threads).
+fn drop_in_parallel<T: Send>(mut items: Vec<T>, threads: usize) {
+    let chunk = items.len().div_ceil(threads.max(1)).max(1);
+    std::thread::scope(|s| {
+        while items.len() > chunk {
+            let tail = items.split_off(items.len() - chunk);
+            s.spawn(move || drop(tail));
+        }
+        drop(items);
+    });
 }
