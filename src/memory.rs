@@ -10,7 +10,8 @@ pub fn peak_kb() -> Option<u64> {
         .and_then(|n| n.parse().ok())
 }
 
-/// Return the pages freed while parsing to the system before evaluation.
+/// Return freed pages to the system: called after parsing (before
+/// evaluation) and after the model is freed (before the report).
 /// glibc keeps them resident in its per-thread arenas, and evaluation then
 /// grows other arenas instead of reusing them: on a 200 MB plan that was a
 /// fifth of the peak. (Limiting glibc to one arena did the same but halved

@@ -488,45 +488,45 @@ fn read_manifest(dir: &Path) -> Option<HashMap<String, PathBuf>> {
 fn roots(p: &Project, scanned: &BTreeSet<PathBuf>) -> Vec<PathBuf> {
     // Built once: looking each directory's calls up by scanning every call
     // made the walk quadratic in the number of modules.
-    let mut callees: HashMap<&PathBuf, Vec<PathBuf>> = HashMap::new();
+    let mut callees: HashMap<&Path, Vec<&Path>> = HashMap::new();
     for ((from, _), to) in &p.local_targets {
         if to != from {
-            callees.entry(from).or_default().push(to.clone());
+            callees.entry(from).or_default().push(to);
         }
     }
-    for targets in callees.values_mut() {
-        targets.sort();
-    }
-    let calls = |d: &PathBuf| -> Vec<PathBuf> { callees.get(d).cloned().unwrap_or_default() };
-    let called: HashSet<PathBuf> = p
-        .local_targets
-        .iter()
-        .filter(|((from, _), to)| from != *to)
-        .map(|(_, to)| to.clone())
-        .collect();
+    let called: HashSet<&Path> = callees.values().flatten().copied().collect();
     let is_module = |d: &PathBuf| p.modules.get(d).is_some_and(|m| m.has_config);
     let mut roots: Vec<PathBuf> = scanned
         .iter()
-        .filter(|d| is_module(d) && !called.contains(*d))
+        .filter(|d| is_module(d) && !called.contains(d.as_path()))
         .cloned()
         .collect();
-    let mut reached: HashSet<PathBuf> = HashSet::new();
-    let mut stack: Vec<PathBuf> = roots.clone();
-    let visit = |stack: &mut Vec<PathBuf>, reached: &mut HashSet<PathBuf>| {
+    // Which directories are reached does not depend on the visiting order.
+    fn visit<'a>(
+        start: &'a Path,
+        callees: &HashMap<&'a Path, Vec<&'a Path>>,
+        reached: &mut HashSet<&'a Path>,
+    ) {
+        let mut stack = vec![start];
         while let Some(d) = stack.pop() {
-            if reached.insert(d.clone()) {
-                stack.extend(calls(&d));
+            if reached.insert(d) {
+                stack.extend(callees.get(d).into_iter().flatten());
             }
         }
-    };
-    visit(&mut stack, &mut reached);
+    }
+    let mut reached: HashSet<&Path> = HashSet::new();
+    for r in &roots {
+        visit(r, &callees, &mut reached);
+    }
+    // Directories only reachable from a cycle: the first of each becomes a root.
+    let mut more = Vec::new();
     for d in scanned {
-        if is_module(d) && !reached.contains(d) {
-            roots.push(d.clone());
-            stack.push(d.clone());
-            visit(&mut stack, &mut reached);
+        if is_module(d) && !reached.contains(d.as_path()) {
+            more.push(d.clone());
+            visit(d, &callees, &mut reached);
         }
     }
+    roots.extend(more);
     roots.sort();
     roots
 }
