@@ -1,6 +1,9 @@
 //! JSON for machines. The shape is documented in README ("JSON output") and
 //! versioned by `schema_version`; fields are only ever added.
 
+use std::io::Write;
+
+use rayon::prelude::*;
 use serde::Serialize;
 
 use super::{counts, TOOL_NAME};
@@ -128,9 +131,18 @@ fn finding<'a>(scan: &'a Scan, f: &'a Finding) -> JsonFinding<'a> {
     }
 }
 
-pub fn render(scan: &Scan) -> String {
+/// Findings rendered per parallel batch: enough to keep every thread busy,
+/// few enough that the report never holds much more than a batch of text.
+const BATCH: usize = 4096;
+
+/// Write the report to `out`, rendering findings on `threads` threads in
+/// batches. The bytes are those of `serde_json::to_string_pretty` on the
+/// whole report (a finding's pretty text, indented to its depth, is the
+/// same wherever it is rendered), without building the whole text: on large
+/// scans one string of it was tens of MB, built on one thread.
+pub fn write(scan: &Scan, out: &mut dyn Write, threads: usize) -> std::io::Result<()> {
     let c = counts(scan);
-    let report = Report {
+    let head = Report {
         schema_version: SCHEMA_VERSION,
         tool: Tool {
             name: TOOL_NAME,
@@ -145,11 +157,50 @@ pub fn render(scan: &Scan) -> String {
             notes: c[&rules::Level::Note],
             suppressed: super::suppressed(scan),
         },
-        findings: scan.findings.iter().map(|f| finding(scan, f)).collect(),
+        findings: Vec::new(),
         notes: &scan.notes,
     };
-    let mut out =
-        serde_json::to_string_pretty(&report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-    out.push('\n');
+    let skeleton = serde_json::to_string_pretty(&head).map_err(std::io::Error::other)?;
+    // The fields before `findings` are numbers and fixed names, so this is
+    // the findings field and nothing a user wrote.
+    let marker = "\n  \"findings\": []";
+    let Some(at) = skeleton.find(marker).filter(|_| !scan.findings.is_empty()) else {
+        out.write_all(skeleton.as_bytes())?;
+        return out.write_all(b"\n");
+    };
+    out.write_all(&skeleton.as_bytes()[..at])?;
+    out.write_all(b"\n  \"findings\": [\n")?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.max(1))
+        .build()
+        .map_err(std::io::Error::other)?;
+    for (n, batch) in scan.findings.chunks(BATCH).enumerate() {
+        let texts: Vec<String> =
+            pool.install(|| batch.par_iter().map(|f| item_text(scan, f)).collect());
+        for (i, text) in texts.iter().enumerate() {
+            if n > 0 || i > 0 {
+                out.write_all(b",\n")?;
+            }
+            out.write_all(text.as_bytes())?;
+        }
+    }
+    out.write_all(b"\n  ]")?;
+    out.write_all(&skeleton.as_bytes()[at + marker.len()..])?;
+    out.write_all(b"\n")
+}
+
+/// One finding as an element of the findings array: pretty JSON with every
+/// line indented by the array's depth (strings never hold a raw newline).
+fn item_text(scan: &Scan, f: &Finding) -> String {
+    let text = serde_json::to_string_pretty(&finding(scan, f))
+        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    let mut out = String::with_capacity(text.len() + 64 * 4);
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str("    ");
+        out.push_str(line);
+    }
     out
 }
