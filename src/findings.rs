@@ -1,5 +1,7 @@
 //! Findings: what rules report, in the order reports print them.
 
+use rayon::slice::ParallelSliceMut;
+
 use crate::model::AttrPath;
 use crate::rules::Level;
 use crate::source::{Location, SourceFile};
@@ -55,8 +57,10 @@ impl Finding {
 }
 
 /// Sort findings by file, position, rule and message, and drop exact duplicates.
+/// Stable and parallel (on the current rayon pool): the same order whatever
+/// the thread count.
 pub fn sort(findings: &mut Vec<Finding>) {
-    findings.sort_by(|a, b| {
+    findings.par_sort_by(|a, b| {
         (a.location, a.rule_id, &a.message, &a.path)
             .cmp(&(b.location, b.rule_id, &b.message, &b.path))
     });

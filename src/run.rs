@@ -288,8 +288,8 @@ fn run_scan(args: &ScanArgs) -> i32 {
         Err(e) => return usage_error(&e.to_string()),
     };
     // IL000 and other scanner rules obey --rule/--skip-rule like the others.
-    scan.findings
-        .retain(|f| scan.rules.iter().any(|r| r.meta.id == f.rule_id));
+    let selected: std::collections::HashSet<&str> = scan.rules.iter().map(|r| r.meta.id).collect();
+    scan.findings.retain(|f| selected.contains(f.rule_id));
     let resources = std::mem::take(&mut scan.resources);
     if args.format == Format::Json {
         // The JSON report streams, so the model's memory is not needed back,
@@ -349,7 +349,7 @@ fn run_scan(args: &ScanArgs) -> i32 {
         FailOn::Note => Some(Level::Note),
         FailOn::Never => None,
     };
-    match threshold {
+    let code = match threshold {
         Some(t)
             if scan
                 .findings
@@ -359,7 +359,11 @@ fn run_scan(args: &ScanArgs) -> i32 {
             EXIT_FINDINGS
         }
         _ => EXIT_OK,
-    }
+    };
+    // The process exits next: freeing every finding and file one by one
+    // would be the last serial stretch of the scan.
+    std::mem::forget(scan);
+    code
 }
 
 fn list_rules(args: &RulesArgs) -> i32 {

@@ -21,6 +21,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use rayon::prelude::*;
+
 use super::{AttrPath, EnvSource, Environment, Node, Platform, Resource};
 use crate::source::{FileId, SourceFile};
 
@@ -92,17 +94,9 @@ impl Relations {
             let next = dirs.len() as u32;
             rel.file_roots.push(*dirs.entry(dir).or_insert(next));
         }
-        rel.resource_roots = resources.iter().map(|r| rel.root_of(r)).collect();
+        rel.resource_roots = resources.par_iter().map(|r| rel.root_of(r)).collect();
+        rel.referrers = referrers(resources);
         for (i, r) in resources.iter().enumerate() {
-            if r.platform == Platform::Terraform {
-                for (path, target) in &r.references {
-                    rel.referrers
-                        .entry(target.clone())
-                        .or_default()
-                        .push((i, path.clone()));
-                }
-                continue;
-            }
             if r.platform != Platform::Kubernetes {
                 continue;
             }
@@ -299,6 +293,34 @@ pub fn selector_matches(selector: &Node, labels: &Node) -> bool {
         }
     }
     true
+}
+
+/// Terraform references by target, each list in resource order (then in the
+/// resource's own order). Built on all threads: a large tree has hundreds of
+/// thousands of references, and copying them one by one was a serial stretch.
+fn referrers(resources: &[Resource]) -> BTreeMap<String, Vec<(Idx, AttrPath)>> {
+    let mut all: Vec<(String, Idx, AttrPath)> = resources
+        .par_iter()
+        .enumerate()
+        .filter(|(_, r)| r.platform == Platform::Terraform)
+        .flat_map_iter(|(i, r)| {
+            r.references
+                .iter()
+                .map(move |(path, target)| (target.clone(), i, path.clone()))
+        })
+        .collect();
+    // Stable: references of one resource keep their order.
+    all.par_sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+    let mut out: BTreeMap<String, Vec<(Idx, AttrPath)>> = BTreeMap::new();
+    let mut all = all.into_iter().peekable();
+    while let Some((target, i, path)) = all.next() {
+        let mut list = vec![(i, path)];
+        while let Some((_, j, p)) = all.next_if(|next| next.0 == target) {
+            list.push((j, p));
+        }
+        out.insert(target, list);
+    }
+    out
 }
 
 #[cfg(test)]
