@@ -1,6 +1,7 @@
 //! JSON for machines. The shape is documented in README ("JSON output") and
 //! versioned by `schema_version`; fields are only ever added.
 
+use std::collections::HashMap;
 use std::io::Write;
 
 use rayon::prelude::*;
@@ -95,16 +96,17 @@ fn json_location<'a>(files: &'a [SourceFile], loc: &Location) -> JsonLocation<'a
     }
 }
 
-fn finding<'a>(scan: &'a Scan, f: &'a Finding) -> JsonFinding<'a> {
+/// Rule slugs by id: the scan's rules, looked up once per finding.
+type Slugs = HashMap<&'static str, &'static str>;
+
+fn finding<'a>(scan: &'a Scan, slugs: &Slugs, f: &'a Finding) -> JsonFinding<'a> {
     JsonFinding {
         rule_id: f.rule_id,
-        slug: scan
-            .rules
-            .iter()
+        slug: slugs
+            .get(f.rule_id)
             .copied()
-            .find(|r| r.meta.id == f.rule_id)
-            .or_else(|| rules::find(f.rule_id))
-            .map_or("", |r| r.meta.slug),
+            .or_else(|| rules::find(f.rule_id).map(|r| r.meta.slug))
+            .unwrap_or(""),
         level: f.level.as_str(),
         message: &f.message,
         location: json_location(&scan.files, &f.location),
@@ -174,9 +176,18 @@ pub fn write(scan: &Scan, out: &mut dyn Write, threads: usize) -> std::io::Resul
         .num_threads(threads.max(1))
         .build()
         .map_err(std::io::Error::other)?;
+    let slugs: Slugs = scan
+        .rules
+        .iter()
+        .map(|r| (r.meta.id, r.meta.slug))
+        .collect();
     for (n, batch) in scan.findings.chunks(BATCH).enumerate() {
-        let texts: Vec<String> =
-            pool.install(|| batch.par_iter().map(|f| item_text(scan, f)).collect());
+        let texts: Vec<String> = pool.install(|| {
+            batch
+                .par_iter()
+                .map(|f| item_text(scan, &slugs, f))
+                .collect()
+        });
         for (i, text) in texts.iter().enumerate() {
             if n > 0 || i > 0 {
                 out.write_all(b",\n")?;
@@ -191,8 +202,8 @@ pub fn write(scan: &Scan, out: &mut dyn Write, threads: usize) -> std::io::Resul
 
 /// One finding as an element of the findings array: pretty JSON with every
 /// line indented by the array's depth (strings never hold a raw newline).
-fn item_text(scan: &Scan, f: &Finding) -> String {
-    let text = serde_json::to_string_pretty(&finding(scan, f))
+fn item_text(scan: &Scan, slugs: &Slugs, f: &Finding) -> String {
+    let text = serde_json::to_string_pretty(&finding(scan, slugs, f))
         .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     let mut out = String::with_capacity(text.len() + 64 * 4);
     for (i, line) in text.split('\n').enumerate() {
