@@ -268,6 +268,10 @@ impl Conv<'_> {
                 Structure::Block(b) => out.blocks.push(self.block(b, fallback)),
             }
         }
+        // Bodies live for the whole scan: no spare slots (a pushed vector of
+        // 5 attributes holds 8).
+        out.attrs.shrink_to_fit();
+        out.blocks.shrink_to_fit();
         out
     }
 
