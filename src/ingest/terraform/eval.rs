@@ -181,7 +181,7 @@ impl<'a> Eval<'a> {
                     self.apply_ops(v, ops, env)
                 }
             },
-            ExprKind::Call { name, args, expand } => self.call(name, args, *expand, env),
+            ExprKind::Call(c) => self.call(&c.name, &c.args, c.expand, env),
             ExprKind::Cond(c, t, f) => self.conditional(c, t, f, env),
             ExprKind::Unary(op, x) => {
                 let v = self.eval(x, env)?;
@@ -512,7 +512,7 @@ fn static_kind(e: &Expr) -> Option<&'static str> {
         },
         ExprKind::Num(_) => Some("number"),
         ExprKind::Bool(_) => Some("bool"),
-        ExprKind::Call { name, .. } => functions::return_kind(name),
+        ExprKind::Call(c) => functions::return_kind(&c.name),
         _ => None,
     }
 }

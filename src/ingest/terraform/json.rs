@@ -279,7 +279,7 @@ fn relocate(e: &mut Expr, to: Span) {
             i.key_span = to;
             relocate(&mut i.value, to);
         }),
-        ExprKind::Call { args, .. } => args.iter_mut().for_each(|x| relocate(x, to)),
+        ExprKind::Call(c) => c.args.iter_mut().for_each(|x| relocate(x, to)),
         _ => {}
     }
 }

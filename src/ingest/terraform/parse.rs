@@ -13,7 +13,7 @@ use hcl_edit::template::{Directive, Element, Strip, Template};
 use hcl_edit::Span as _;
 
 use super::ir::{
-    Attr, BinOp, Block, Body, Expr, ExprKind, ForExpr, ObjItem, ObjKey, Op, Part, UnOp,
+    Attr, BinOp, Block, Body, Call, Expr, ExprKind, ForExpr, ObjItem, ObjKey, Op, Part, UnOp,
 };
 use crate::source::{Pos, SourceFile, Span};
 
@@ -349,11 +349,11 @@ impl Conv<'_> {
                     name.push_str("::");
                 }
                 name.push_str(f.name.name.as_str());
-                ExprKind::Call {
+                ExprKind::Call(Box::new(Call {
                     name,
                     args: f.args.iter().map(|a| self.expr(a, span)).collect(),
                     expand: f.args.expand_final(),
-                }
+                }))
             }
             Expression::Traversal(t) => {
                 let root = self.expr(&t.expr, span);

@@ -58,46 +58,49 @@ impl Ty {
                 "map" => Ty::Map(Box::new(Ty::Any)),
                 _ => Ty::Any,
             },
-            ExprKind::Call { name, args, .. } => match name.as_str() {
-                "list" => Ty::List(Box::new(sub(args.first()))),
-                "set" => Ty::Set(Box::new(sub(args.first()))),
-                "map" => Ty::Map(Box::new(sub(args.first()))),
-                "tuple" => match args.first().map(|a| &a.kind) {
-                    Some(ExprKind::Tuple(items)) => Ty::Tuple(
-                        items
-                            .iter()
-                            .map(|i| Ty::parse_depth(i, depth + 1))
-                            .collect(),
-                    ),
-                    _ => Ty::Any,
-                },
-                "object" => match args.first().map(|a| &a.kind) {
-                    Some(ExprKind::Object(items)) => Ty::Object(
-                        items
-                            .iter()
-                            .filter_map(|i| {
-                                let ObjKey::Name(name) = &i.key else {
-                                    return None;
-                                };
-                                let (ty, optional, default) = match &i.value.kind {
-                                    ExprKind::Call { name: f, args, .. } if f == "optional" => {
-                                        (sub(args.first()), true, args.get(1).cloned())
-                                    }
-                                    _ => (Ty::parse_depth(&i.value, depth + 1), false, None),
-                                };
-                                Some(Attr {
-                                    name: name.clone(),
-                                    ty,
-                                    optional,
-                                    default,
+            ExprKind::Call(c) => {
+                let args = &c.args;
+                match c.name.as_str() {
+                    "list" => Ty::List(Box::new(sub(args.first()))),
+                    "set" => Ty::Set(Box::new(sub(args.first()))),
+                    "map" => Ty::Map(Box::new(sub(args.first()))),
+                    "tuple" => match args.first().map(|a| &a.kind) {
+                        Some(ExprKind::Tuple(items)) => Ty::Tuple(
+                            items
+                                .iter()
+                                .map(|i| Ty::parse_depth(i, depth + 1))
+                                .collect(),
+                        ),
+                        _ => Ty::Any,
+                    },
+                    "object" => match args.first().map(|a| &a.kind) {
+                        Some(ExprKind::Object(items)) => Ty::Object(
+                            items
+                                .iter()
+                                .filter_map(|i| {
+                                    let ObjKey::Name(name) = &i.key else {
+                                        return None;
+                                    };
+                                    let (ty, optional, default) = match &i.value.kind {
+                                        ExprKind::Call(f) if f.name == "optional" => {
+                                            (sub(f.args.first()), true, f.args.get(1).cloned())
+                                        }
+                                        _ => (Ty::parse_depth(&i.value, depth + 1), false, None),
+                                    };
+                                    Some(Attr {
+                                        name: name.clone(),
+                                        ty,
+                                        optional,
+                                        default,
+                                    })
                                 })
-                            })
-                            .collect(),
-                    ),
+                                .collect(),
+                        ),
+                        _ => Ty::Any,
+                    },
                     _ => Ty::Any,
-                },
-                _ => Ty::Any,
-            },
+                }
+            }
             _ => Ty::Any,
         }
     }
