@@ -2,8 +2,8 @@
 
 /// mimalloc, for every binary, bench and test linked with this crate (so the
 /// floor bench measures parsing with the allocator the scan uses). glibc's
-/// malloc/free were a fifth of a scan's CPU time, and its per-thread arenas
-/// made a 2-thread scan gain only 1.5x over 1 thread; with mimalloc, 2x.
+/// malloc/free were a fifth of a scan's CPU time, and a 2-thread scan took
+/// about a third longer with it (benches/README.md).
 /// Transparent huge pages are off (`no_thp`): zeroing 2 MB pages on first
 /// touch was a third of a 1-thread scan. Version 2 (`v2`): as fast as 3 here,
 /// with 25 MB less peak on the generated corpus.

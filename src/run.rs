@@ -290,33 +290,20 @@ fn run_scan(args: &ScanArgs) -> i32 {
     // IL000 and other scanner rules obey --rule/--skip-rule like the others.
     let selected: std::collections::HashSet<&str> = scan.rules.iter().map(|r| r.meta.id).collect();
     scan.findings.retain(|f| selected.contains(f.rule_id));
-    let resources = std::mem::take(&mut scan.resources);
-    if args.format == Format::Json {
-        // The JSON report streams, so the model's memory is not needed back,
-        // and the process ends after the report: freeing millions of nodes
-        // would only cost time (a tenth of a 2-thread scan).
-        std::mem::forget(resources);
-    } else {
-        // These reports are built whole: free the model first (a large
-        // Terraform plan's resources are most of the scan's memory).
-        drop_in_parallel(resources, threads);
+    // Reports built whole need the model's memory back first (a large
+    // Terraform plan's resources are most of the scan's memory). The JSON
+    // report streams, so its model is left for the process exit below.
+    if args.format != Format::Json {
+        drop_in_parallel(std::mem::take(&mut scan.resources), threads);
         crate::memory::release_free_pages();
     }
-    let to_file = args.output.is_some();
     let report_started = Instant::now();
     let written = match &args.output {
         Some(path) => std::fs::File::create(path)
-            .and_then(|f| write_report(&scan, args, started, threads, f, to_file))
+            .and_then(|f| write_report(&scan, args, started, threads, f))
             .map_err(|e| format!("cannot write {}: {e}", path.display())),
-        None => write_report(
-            &scan,
-            args,
-            started,
-            threads,
-            std::io::stdout().lock(),
-            to_file,
-        )
-        .map_err(|e| format!("cannot write to stdout: {e}")),
+        None => write_report(&scan, args, started, threads, std::io::stdout().lock())
+            .map_err(|e| format!("cannot write to stdout: {e}")),
     };
     if let Err(e) = written {
         return usage_error(&e);
@@ -360,8 +347,9 @@ fn run_scan(args: &ScanArgs) -> i32 {
         }
         _ => EXIT_OK,
     };
-    // The process exits next: freeing every finding and file one by one
-    // would be the last serial stretch of the scan.
+    // The process exits next: freeing the model (JSON), every finding and
+    // every file one by one would be the last serial stretch of the scan
+    // (a tenth of a 2-thread scan).
     std::mem::forget(scan);
     code
 }
@@ -551,7 +539,6 @@ fn write_report(
     started: Instant,
     threads: usize,
     sink: impl Write,
-    to_file: bool,
 ) -> std::io::Result<()> {
     let mut out = std::io::BufWriter::with_capacity(1 << 20, sink);
     match args.format {
@@ -568,7 +555,8 @@ fn write_report(
         }
         Format::Json => report::json::write(scan, &mut out, threads)?,
         Format::Human => {
-            let color = !to_file && use_color(args.color, std::io::stdout().is_terminal());
+            let color =
+                args.output.is_none() && use_color(args.color, std::io::stdout().is_terminal());
             let text = report::human::render(scan, color, args.quiet, started.elapsed());
             out.write_all(text.as_bytes())?;
         }
