@@ -70,13 +70,19 @@ pub struct SourceFile {
     /// Read as a stream and not kept (a Terraform plan can be hundreds of
     /// megabytes on one line): `text` is empty, positions are still right.
     pub streamed: bool,
-    line_starts: Vec<usize>,
+    /// Byte offsets of line starts, 4 bytes each: a large tree has millions of
+    /// lines. Lines starting past 4 GiB are not indexed (no file read whole
+    /// is that large; such a line reads as empty).
+    line_starts: Vec<u32>,
 }
 
 impl SourceFile {
     pub fn new(path: Option<PathBuf>, display: String, text: String) -> Self {
         let mut line_starts = vec![0];
-        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        line_starts.extend(
+            text.match_indices('\n')
+                .map_while(|(i, _)| u32::try_from(i + 1).ok()),
+        );
         SourceFile {
             path,
             display,
@@ -87,26 +93,28 @@ impl SourceFile {
         }
     }
 
+    /// Byte offset where 1-based `line` starts, if it is indexed.
+    fn line_start(&self, line: usize) -> Option<usize> {
+        let i = line.checked_sub(1)?;
+        self.line_starts.get(i).map(|&s| s as usize)
+    }
+
     pub fn line_count(&self) -> usize {
         self.line_starts.len()
     }
 
     /// Text of a 1-based line without its line terminator.
     pub fn line_text(&self, line: u32) -> &str {
-        let Some(&start) = self.line_starts.get((line as usize).wrapping_sub(1)) else {
+        let Some(start) = self.line_start(line as usize) else {
             return "";
         };
-        let end = self
-            .line_starts
-            .get(line as usize)
-            .copied()
-            .unwrap_or(self.text.len());
+        let end = self.line_start(line as usize + 1).unwrap_or(self.text.len());
         self.text[start..end].trim_end_matches(['\n', '\r'])
     }
 
     /// Byte offset of a position, clamped into the file.
     pub fn offset(&self, pos: Pos) -> usize {
-        let Some(&start) = self.line_starts.get((pos.line as usize).wrapping_sub(1)) else {
+        let Some(start) = self.line_start(pos.line as usize) else {
             return self.text.len();
         };
         let line = self.line_text(pos.line);
@@ -128,11 +136,12 @@ impl SourceFile {
     /// Position of a byte offset (used by ingesters whose parsers report bytes).
     pub fn pos_of_offset(&self, offset: usize) -> Pos {
         let offset = offset.min(self.text.len());
-        let line_idx = match self.line_starts.binary_search(&offset) {
+        let key = u32::try_from(offset).unwrap_or(u32::MAX);
+        let line_idx = match self.line_starts.binary_search(&key) {
             Ok(i) => i,
             Err(i) => i - 1,
         };
-        let start = self.line_starts[line_idx];
+        let start = self.line_starts[line_idx] as usize;
         let col = self
             .text
             .get(start..offset)
