@@ -108,7 +108,9 @@ impl SourceFile {
         let Some(start) = self.line_start(line as usize) else {
             return "";
         };
-        let end = self.line_start(line as usize + 1).unwrap_or(self.text.len());
+        let end = self
+            .line_start(line as usize + 1)
+            .unwrap_or(self.text.len());
         self.text[start..end].trim_end_matches(['\n', '\r'])
     }
 
