@@ -81,6 +81,12 @@ impl Evaluator {
         })
     }
 
+    /// Whether rules must see every resource of the scan at once: policies
+    /// that read the inventory see Terraform and Kubernetes resources together.
+    pub fn needs_whole_model(&self) -> bool {
+        self.inventory
+    }
+
     pub fn run(
         &self,
         resources: &[Resource],

@@ -31,3 +31,17 @@ pub fn release_free_pages() {
         libmimalloc_sys::mi_collect(true);
     }
 }
+
+/// Free `items` on `threads` threads: freeing a large model one node at a
+/// time was the longest serial stretch of a scan (a sixth of the wall time
+/// on the generated corpus with 2 threads).
+pub fn drop_in_parallel<T: Send>(mut items: Vec<T>, threads: usize) {
+    let chunk = items.len().div_ceil(threads.max(1)).max(1);
+    std::thread::scope(|s| {
+        while items.len() > chunk {
+            let tail = items.split_off(items.len() - chunk);
+            s.spawn(move || drop(tail));
+        }
+        drop(items);
+    });
+}

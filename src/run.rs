@@ -294,7 +294,7 @@ fn run_scan(args: &ScanArgs) -> i32 {
     // Terraform plan's resources are most of the scan's memory). The JSON
     // report streams, so its model is left for the process exit below.
     if args.format != Format::Json {
-        drop_in_parallel(std::mem::take(&mut scan.resources), threads);
+        crate::memory::drop_in_parallel(std::mem::take(&mut scan.resources), threads);
         crate::memory::release_free_pages();
     }
     let report_started = Instant::now();
@@ -562,18 +562,4 @@ fn write_report(
         }
     }
     out.flush()
-}
-
-/// Free `items` on `threads` threads: freeing a large model one node at a
-/// time was the longest serial stretch of a scan (a sixth of the wall time
-/// on the generated corpus with 2 threads).
-fn drop_in_parallel<T: Send>(mut items: Vec<T>, threads: usize) {
-    let chunk = items.len().div_ceil(threads.max(1)).max(1);
-    std::thread::scope(|s| {
-        while items.len() > chunk {
-            let tail = items.split_off(items.len() - chunk);
-            s.spawn(move || drop(tail));
-        }
-        drop(items);
-    });
 }

@@ -307,6 +307,21 @@ fn decode(bytes: Vec<u8>) -> (String, Option<(usize, String)>) {
     }
 }
 
+/// What evaluating the Terraform resources before the others left behind.
+#[derive(Default)]
+struct Staged {
+    findings: Vec<Finding>,
+    errors: Vec<crate::evaluate::EvalError>,
+    evaluations: usize,
+    /// Directives of the Terraform files, collected while their resources lived.
+    directives: Vec<suppress::Directive>,
+    tf_files: std::collections::HashSet<FileId>,
+    resources: usize,
+    /// Resources not in context files (counted as scanned).
+    outside_context: usize,
+    took: std::time::Duration,
+}
+
 struct Loaded {
     file: SourceFile,
     class: FileClass,
@@ -583,30 +598,69 @@ fn scan_in_pool(opts: ScanOptions) -> Result<Scan, ScanError> {
             plans.push((id, p));
         }
     }
+    // The file table comes first: Terraform's rules can then run, and its
+    // resources be freed, before the Kubernetes files are ingested.
+    let total = yaml_ids.len() + tf_ids.len();
+    let mut rendered_from: Vec<Option<usize>> = vec![None; total];
+    let mut slots: Vec<Option<SourceFile>> = (0..total).map(|_| None).collect();
+    for (l, &id) in loaded.iter_mut().zip(&yaml_ids) {
+        rendered_from[id as usize] = l.rendered_from;
+        let empty = SourceFile::new(None, String::new(), String::new());
+        slots[id as usize] = Some(std::mem::replace(&mut l.file, empty));
+    }
+    for (f, &id) in std::mem::take(&mut tf.files).into_iter().zip(&tf_ids) {
+        slots[id as usize] = Some(f);
+    }
+    let files: Vec<SourceFile> = slots.into_iter().flatten().collect();
+
+    // Nothing relates Terraform resources to Kubernetes ones (references are
+    // Terraform's, selectors Kubernetes'), so the two models are evaluated one
+    // after the other and never alive together: that was the peak of a mixed
+    // tree. Plans (which stand for configuration) and policies reading the
+    // inventory need every resource at once.
+    let staged = plans.is_empty() && !evaluator.needs_whole_model() && !tf.resources.is_empty();
+    let mut staged_out = Staged::default();
+    if staged {
+        let t = Instant::now();
+        let tf_resources = std::mem::take(&mut tf.resources);
+        progress.start(Progress::EVALUATE, tf_resources.len());
+        let (findings, errors, evaluations) = evaluator.run(&tf_resources, &files);
+        let is_tf: std::collections::HashSet<FileId> = tf_ids.iter().copied().collect();
+        staged_out = Staged {
+            directives: suppress::collect_in(&files, &tf_resources, |id| is_tf.contains(&id)),
+            resources: tf_resources.len(),
+            outside_context: tf_resources
+                .iter()
+                .filter(|r| {
+                    files
+                        .get(r.file as usize)
+                        .is_none_or(|f| !context_files.contains(&f.display))
+                })
+                .count(),
+            findings,
+            errors,
+            evaluations,
+            tf_files: is_tf,
+            took: t.elapsed(),
+        };
+        crate::memory::drop_in_parallel(tf_resources, opts.threads);
+    }
+
     progress.start(Progress::PARSE, loaded.len());
     let outcomes: Vec<(Vec<Resource>, Option<Finding>)> = loaded
         .par_iter()
         .zip(yaml_ids.par_iter())
         .map(|(l, &id)| {
             progress.tick();
-            if l.in_chart || l.file.streamed {
+            let file = &files[id as usize];
+            if l.in_chart || file.streamed {
                 (Vec::new(), None)
             } else {
-                ingest(l, id, &opts.classifier)
+                ingest(l, file, id, &opts.classifier)
             }
         })
         .collect();
-    let total = yaml_ids.len() + tf_ids.len();
-    let mut rendered_from: Vec<Option<usize>> = vec![None; total];
-    let mut slots: Vec<Option<SourceFile>> = (0..total).map(|_| None).collect();
-    for (l, &id) in loaded.into_iter().zip(&yaml_ids) {
-        rendered_from[id as usize] = l.rendered_from;
-        slots[id as usize] = Some(l.file);
-    }
-    for (f, &id) in std::mem::take(&mut tf.files).into_iter().zip(&tf_ids) {
-        slots[id as usize] = Some(f);
-    }
-    let files: Vec<SourceFile> = slots.into_iter().flatten().collect();
+    drop(loaded);
     let mut resources = Vec::new();
     let mut found = Vec::new();
     let mut scanned = tf_ids.len();
@@ -684,9 +738,9 @@ fn scan_in_pool(opts: ScanOptions) -> Result<Scan, ScanError> {
             kubernetes::apply_default_namespace(r, ns);
         }
     }
-    stats.parse = t.elapsed();
+    stats.parse = t.elapsed().saturating_sub(staged_out.took);
     stats.files_scanned = scanned;
-    stats.resources = resources.len();
+    stats.resources = resources.len() + staged_out.resources;
     if !context_files.is_empty() {
         // Counts are of the named files; context files are not "scanned".
         let is_context = |id: FileId| {
@@ -708,20 +762,24 @@ fn scan_in_pool(opts: ScanOptions) -> Result<Scan, ScanError> {
             .filter(|&id| is_context(id))
             .collect();
         stats.files_scanned = scanned.saturating_sub(counted.len());
-        stats.resources = resources.iter().filter(|r| !is_context(r.file)).count();
+        stats.resources =
+            resources.iter().filter(|r| !is_context(r.file)).count() + staged_out.outside_context;
     }
 
     crate::memory::release_free_pages();
     let t = Instant::now();
     progress.start(Progress::EVALUATE, resources.len());
-    let (rule_findings, errors, evaluations) = evaluator.run(&resources, &files);
-    stats.rule_evaluations = evaluations;
+    let (rule_findings, mut errors, evaluations) = evaluator.run(&resources, &files);
+    stats.rule_evaluations = evaluations + staged_out.evaluations;
     // Into the larger vector (the order does not matter: sorted below).
-    let mut rule_findings = rule_findings;
-    if rule_findings.len() > found.len() {
-        std::mem::swap(&mut found, &mut rule_findings);
+    for mut more in [rule_findings, std::mem::take(&mut staged_out.findings)] {
+        if more.len() > found.len() {
+            std::mem::swap(&mut found, &mut more);
+        }
+        found.append(&mut more);
     }
-    found.append(&mut rule_findings);
+    errors.append(&mut staged_out.errors);
+    errors.sort();
     for e in errors {
         notes.push(format!(
             "{} could not be evaluated on {}: {}",
@@ -729,7 +787,21 @@ fn scan_in_pool(opts: ScanOptions) -> Result<Scan, ScanError> {
         ));
     }
     relocate_plan_findings(&mut found, &locator, &plan_ids);
-    let directives = suppress::collect(&files, resources.iter().chain(&locator.shadowed));
+    let directives = if staged {
+        let tf_files = &staged_out.tf_files;
+        let mut d = std::mem::take(&mut staged_out.directives);
+        d.extend(suppress::collect_in(&files, &resources, |id| {
+            !tf_files.contains(&id)
+        }));
+        // The order of one collection over all files: comments by file, then annotations.
+        d.sort_by_key(|d| match d.scope {
+            suppress::Scope::Lines(..) => (0, d.file),
+            suppress::Scope::Resource(_) => (1, 0),
+        });
+        d
+    } else {
+        suppress::collect(&files, resources.iter().chain(&locator.shadowed))
+    };
     let suppression_notes = suppress::apply(
         &mut found,
         &directives,
@@ -751,7 +823,7 @@ fn scan_in_pool(opts: ScanOptions) -> Result<Scan, ScanError> {
         });
     }
     findings::sort(&mut found);
-    stats.evaluate = t.elapsed();
+    stats.evaluate = t.elapsed() + staged_out.took;
     notes.sort();
     notes.dedup();
 
@@ -766,18 +838,23 @@ fn scan_in_pool(opts: ScanOptions) -> Result<Scan, ScanError> {
     })
 }
 
-fn ingest(l: &Loaded, id: FileId, classifier: &Classifier) -> (Vec<Resource>, Option<Finding>) {
+fn ingest(
+    l: &Loaded,
+    file: &SourceFile,
+    id: FileId,
+    classifier: &Classifier,
+) -> (Vec<Resource>, Option<Finding>) {
     if let Some((offset, message)) = &l.problem {
         if l.too_large {
             let f = scanner_finding(&rules::FILE_TOO_LARGE, id, Pos::new(1, 1), message.clone());
             return (Vec::new(), Some(f));
         }
-        let pos = l.file.pos_of_offset(*offset);
+        let pos = file.pos_of_offset(*offset);
         return (Vec::new(), Some(parse_error(id, pos, message.clone())));
     }
     // A bug on one file must not hide the findings of the others.
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        ingest_file(l, id, classifier)
+        ingest_file(l, file, id, classifier)
     })) {
         Ok(result) => result,
         Err(payload) => (
@@ -797,12 +874,13 @@ fn ingest(l: &Loaded, id: FileId, classifier: &Classifier) -> (Vec<Resource>, Op
 
 fn ingest_file(
     l: &Loaded,
+    file: &SourceFile,
     id: FileId,
     classifier: &Classifier,
 ) -> (Vec<Resource>, Option<Finding>) {
-    crate::fault::point("ingest", &l.file.display);
+    crate::fault::point("ingest", &file.display);
     match l.class {
-        FileClass::Yaml => match kubernetes::ingest(&l.file, id, classifier) {
+        FileClass::Yaml => match kubernetes::ingest(file, id, classifier) {
             Outcome::Resources(r) => (r, None),
             Outcome::NotKubernetes | Outcome::Template => (Vec::new(), None),
             Outcome::Invalid(e) => (Vec::new(), Some(parse_error(id, e.pos, e.message))),

@@ -172,6 +172,16 @@ pub fn collect<'a>(
     files: &[SourceFile],
     resources: impl IntoIterator<Item = &'a Resource>,
 ) -> Vec<Directive> {
+    collect_in(files, resources, |_| true)
+}
+
+/// The directives of the files `wanted` keeps (the scan collects those of
+/// Terraform files while their resources are alive, the others later).
+pub fn collect_in<'a>(
+    files: &[SourceFile],
+    resources: impl IntoIterator<Item = &'a Resource>,
+    wanted: impl Fn(FileId) -> bool + Sync,
+) -> Vec<Directive> {
     let resources: Vec<&Resource> = resources.into_iter().collect();
     let mut by_file: BTreeMap<FileId, Vec<&Resource>> = BTreeMap::new();
     for &r in &resources {
@@ -182,7 +192,7 @@ pub fn collect<'a>(
     let per_file: Vec<Vec<Directive>> = files
         .par_iter()
         .enumerate()
-        .filter(|(_, file)| file.text.contains(MARKER))
+        .filter(|(id, file)| wanted(*id as FileId) && file.text.contains(MARKER))
         .map(|(id, file)| {
             let id = id as FileId;
             file_directives(id, file, by_file.get(&id).map_or(&[][..], Vec::as_slice))
