@@ -189,6 +189,7 @@ fn prepare(args: &ScanArgs) -> Result<Prepared, i32> {
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
     let opts = ScanOptions {
+        free_terraform_early: true,
         paths: args.paths.clone(),
         stdin_name: args.stdin_name.clone(),
         threads,

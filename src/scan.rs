@@ -25,6 +25,10 @@ use crate::source::{FileId, Location, Pos, SourceFile, Span};
 use crate::suppress::{self, Baseline};
 
 pub struct ScanOptions {
+    /// Evaluate Terraform resources and free them before the Kubernetes files
+    /// are read (less peak memory); the scan then returns no Terraform
+    /// resources. Off for callers that read `Scan::resources`.
+    pub free_terraform_early: bool,
     /// Files and directories; `-` reads a YAML stream from stdin.
     pub paths: Vec<PathBuf>,
     pub stdin_name: String,
@@ -100,6 +104,7 @@ pub const DEFAULT_POLICY_TIMEOUT: Duration = Duration::from_secs(10);
 impl Default for ScanOptions {
     fn default() -> Self {
         ScanOptions {
+            free_terraform_early: false,
             paths: vec![PathBuf::from(".")],
             stdin_name: "<stdin>".to_string(),
             threads: 1,
@@ -618,7 +623,10 @@ fn scan_in_pool(opts: ScanOptions) -> Result<Scan, ScanError> {
     // after the other and never alive together: that was the peak of a mixed
     // tree. Plans (which stand for configuration) and policies reading the
     // inventory need every resource at once.
-    let staged = plans.is_empty() && !evaluator.needs_whole_model() && !tf.resources.is_empty();
+    let staged = opts.free_terraform_early
+        && plans.is_empty()
+        && !evaluator.needs_whole_model()
+        && !tf.resources.is_empty();
     let mut staged_out = Staged::default();
     if staged {
         let t = Instant::now();
