@@ -25,11 +25,16 @@ pub fn peak_kb() -> Option<u64> {
 /// is freed (before a report that is built whole), where a large plan frees
 /// most of its memory at once and the next phase would otherwise grow the
 /// process further.
+/// Each thread's heap returns only its own pages, and memory freed by one
+/// thread may belong to another's (the model is built on the pool's threads
+/// and freed on others), so every thread of the current rayon pool collects.
 pub fn release_free_pages() {
     // SAFETY: mi_collect only frees memory the allocator no longer uses.
-    unsafe {
-        libmimalloc_sys::mi_collect(true);
+    let collect = || unsafe { libmimalloc_sys::mi_collect(true) };
+    if rayon::current_thread_index().is_some() {
+        rayon::broadcast(|_| collect());
     }
+    collect();
 }
 
 /// Free `items` on `threads` threads: freeing a large model one node at a
