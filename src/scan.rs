@@ -295,8 +295,11 @@ fn scan_root(paths: &[PathBuf], cwd: &Path) -> PathBuf {
     }
 }
 
+/// A file's text and, if it was not valid UTF-8, where and why.
+type Decoded = (String, Option<(usize, String)>);
+
 /// Bytes to text: strip a BOM; invalid UTF-8 is decoded lossily and reported.
-fn decode(bytes: Vec<u8>) -> (String, Option<(usize, String)>) {
+fn decode(bytes: Vec<u8>) -> Decoded {
     match String::from_utf8(bytes) {
         Ok(mut s) => {
             if s.starts_with('\u{feff}') {
@@ -886,7 +889,7 @@ fn read_deferred(
         return;
     }
     progress.start(Progress::READ, unread);
-    let read: Vec<(usize, Result<(String, Option<(usize, String)>), String>)> = loaded
+    let read: Vec<(usize, Result<Decoded, String>)> = loaded
         .par_iter()
         .enumerate()
         .filter(|(_, l)| l.unread)
