@@ -29,6 +29,10 @@ pub struct ScanOptions {
     /// are read (less peak memory); the scan then returns no Terraform
     /// resources. Off for callers that read `Scan::resources`.
     pub free_terraform_early: bool,
+    /// Keep every file's text in `Scan::files` (the human report quotes
+    /// source lines). Without it, the texts of manifests and Terraform files
+    /// are freed once they are parsed and their directives read.
+    pub keep_texts: bool,
     /// Files and directories; `-` reads a YAML stream from stdin.
     pub paths: Vec<PathBuf>,
     pub stdin_name: String,
@@ -105,6 +109,7 @@ impl Default for ScanOptions {
     fn default() -> Self {
         ScanOptions {
             free_terraform_early: false,
+            keep_texts: true,
             paths: vec![PathBuf::from(".")],
             stdin_name: "<stdin>".to_string(),
             threads: 1,
@@ -678,6 +683,11 @@ fn scan_in_pool(opts: ScanOptions) -> Result<Scan, ScanError> {
         // resources; copies of them pack into fewer pages, and the freed model
         // is returned before the Kubernetes stage (14 MB on the generated corpus).
         staged_out.findings = staged_out.findings.to_vec();
+        if !opts.keep_texts {
+            for &id in &tf_ids {
+                files[id as usize].release_text();
+            }
+        }
         crate::memory::release_free_pages();
     }
     read_deferred(&mut loaded, &yaml_ids, &mut files, &progress, &mut notes);
@@ -695,6 +705,13 @@ fn scan_in_pool(opts: ScanOptions) -> Result<Scan, ScanError> {
                 ingest(l, file, id, &opts.classifier)
             }
         })
+        .collect();
+    // Chart templates are quoted while rules run (`evaluate::template_span`).
+    let templates: std::collections::HashSet<FileId> = loaded
+        .iter()
+        .zip(&yaml_ids)
+        .filter(|(l, _)| l.in_chart)
+        .map(|(_, &id)| id)
         .collect();
     drop(loaded);
     let mut resources = Vec::new();
@@ -802,6 +819,29 @@ fn scan_in_pool(opts: ScanOptions) -> Result<Scan, ScanError> {
             resources.iter().filter(|r| !is_context(r.file)).count() + staged_out.outside_context;
     }
 
+    // Read before the rules run, so that the texts can go first.
+    let directives = if staged {
+        let tf_files = &staged_out.tf_files;
+        let mut d = std::mem::take(&mut staged_out.directives);
+        d.extend(suppress::collect_in(&files, &resources, |id| {
+            !tf_files.contains(&id)
+        }));
+        // The order of one collection over all files: comments by file, then annotations.
+        d.sort_by_key(|d| match d.scope {
+            suppress::Scope::Lines(..) => (0, d.file),
+            suppress::Scope::Resource(_) => (1, 0),
+        });
+        d
+    } else {
+        suppress::collect(&files, resources.iter().chain(&locator.shadowed))
+    };
+    if !opts.keep_texts {
+        for (id, file) in files.iter_mut().enumerate() {
+            if !templates.contains(&(id as FileId)) {
+                file.release_text();
+            }
+        }
+    }
     crate::memory::release_free_pages();
     let t = Instant::now();
     progress.start(Progress::EVALUATE, resources.len());
@@ -823,21 +863,6 @@ fn scan_in_pool(opts: ScanOptions) -> Result<Scan, ScanError> {
         ));
     }
     relocate_plan_findings(&mut found, &locator, &plan_ids);
-    let directives = if staged {
-        let tf_files = &staged_out.tf_files;
-        let mut d = std::mem::take(&mut staged_out.directives);
-        d.extend(suppress::collect_in(&files, &resources, |id| {
-            !tf_files.contains(&id)
-        }));
-        // The order of one collection over all files: comments by file, then annotations.
-        d.sort_by_key(|d| match d.scope {
-            suppress::Scope::Lines(..) => (0, d.file),
-            suppress::Scope::Resource(_) => (1, 0),
-        });
-        d
-    } else {
-        suppress::collect(&files, resources.iter().chain(&locator.shadowed))
-    };
     let suppression_notes = suppress::apply(
         &mut found,
         &directives,

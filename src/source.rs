@@ -68,7 +68,8 @@ pub struct SourceFile {
     pub class_path: Option<String>,
     pub text: String,
     /// Read as a stream and not kept (a Terraform plan can be hundreds of
-    /// megabytes on one line): `text` is empty, positions are still right.
+    /// megabytes on one line), or released after parsing
+    /// ([`SourceFile::release_text`]): `text` is empty, positions are still right.
     pub streamed: bool,
     /// Byte offsets of line starts, 4 bytes each: a large tree has millions of
     /// lines. Lines starting past 4 GiB are not indexed (no file read whole
@@ -99,6 +100,13 @@ impl SourceFile {
         self.line_starts.get(i).map(|&s| s as usize)
     }
 
+    /// Free the text once nothing will quote it; positions stay right, and
+    /// the file reads as `streamed` (reports quote nothing from it).
+    pub fn release_text(&mut self) {
+        self.text = String::new();
+        self.streamed = true;
+    }
+
     pub fn line_count(&self) -> usize {
         self.line_starts.len()
     }
@@ -111,7 +119,11 @@ impl SourceFile {
         let end = self
             .line_start(line as usize + 1)
             .unwrap_or(self.text.len());
-        self.text[start..end].trim_end_matches(['\n', '\r'])
+        // Empty once the text is released.
+        self.text
+            .get(start..end)
+            .unwrap_or_default()
+            .trim_end_matches(['\n', '\r'])
     }
 
     /// Byte offset of a position, clamped into the file.
