@@ -167,6 +167,65 @@ fn block_ends(resources: &[&Resource]) -> BTreeMap<u32, u32> {
     ends
 }
 
+/// The extents of resource blocks in the files that have directives (a
+/// directive above a block covers the whole block), gathered a batch of
+/// resources at a time: the scan frees Terraform's resources batch by batch,
+/// and collects the directives once all are seen.
+pub struct BlockEnds {
+    /// Files `wanted` and holding a directive, in id order.
+    marked: Vec<FileId>,
+    ends: BTreeMap<FileId, BTreeMap<u32, u32>>,
+}
+
+impl BlockEnds {
+    pub fn new(files: &[SourceFile], wanted: impl Fn(FileId) -> bool + Sync) -> BlockEnds {
+        // Files are searched on all threads: on a large tree this was a
+        // serial pass over every byte.
+        let marked = files
+            .par_iter()
+            .enumerate()
+            .filter(|(id, file)| wanted(*id as FileId) && file.text.contains(MARKER))
+            .map(|(id, _)| id as FileId)
+            .collect();
+        BlockEnds {
+            marked,
+            ends: BTreeMap::new(),
+        }
+    }
+
+    pub fn add(&mut self, resources: &[&Resource]) {
+        let mut by_file: BTreeMap<FileId, Vec<&Resource>> = BTreeMap::new();
+        for &r in resources {
+            if self.marked.binary_search(&r.file).is_ok() {
+                by_file.entry(r.file).or_default().push(r);
+            }
+        }
+        let found: Vec<(FileId, BTreeMap<u32, u32>)> = by_file
+            .into_par_iter()
+            .map(|(id, rs)| (id, block_ends(&rs)))
+            .collect();
+        for (id, more) in found {
+            let ends = self.ends.entry(id).or_default();
+            for (start, end) in more {
+                let e = ends.entry(start).or_insert(end);
+                *e = (*e).max(end);
+            }
+        }
+    }
+
+    /// The comment directives of the marked files, in file order.
+    pub fn directives(&self, files: &[SourceFile]) -> Vec<Directive> {
+        let none = BTreeMap::new();
+        let per_file: Vec<Vec<Directive>> = self
+            .marked
+            .par_iter()
+            .filter_map(|&id| Some((id, files.get(id as usize)?)))
+            .map(|(id, file)| file_directives(id, file, self.ends.get(&id).unwrap_or(&none)))
+            .collect();
+        per_file.into_iter().flatten().collect()
+    }
+}
+
 /// Every directive of the scan: comments in files, annotations on objects.
 pub fn collect<'a>(
     files: &[SourceFile],
@@ -183,22 +242,9 @@ pub fn collect_in<'a>(
     wanted: impl Fn(FileId) -> bool + Sync,
 ) -> Vec<Directive> {
     let resources: Vec<&Resource> = resources.into_iter().collect();
-    let mut by_file: BTreeMap<FileId, Vec<&Resource>> = BTreeMap::new();
-    for &r in &resources {
-        by_file.entry(r.file).or_default().push(r);
-    }
-    // Files are searched on all threads: on a large tree this was a serial
-    // pass over every byte; the order is kept (files in id order).
-    let per_file: Vec<Vec<Directive>> = files
-        .par_iter()
-        .enumerate()
-        .filter(|(id, file)| wanted(*id as FileId) && file.text.contains(MARKER))
-        .map(|(id, file)| {
-            let id = id as FileId;
-            file_directives(id, file, by_file.get(&id).map_or(&[][..], Vec::as_slice))
-        })
-        .collect();
-    let mut out: Vec<Directive> = per_file.into_iter().flatten().collect();
+    let mut ends = BlockEnds::new(files, wanted);
+    ends.add(&resources);
+    let mut out = ends.directives(files);
     for r in resources
         .iter()
         .filter(|r| r.platform == Platform::Kubernetes)
@@ -241,9 +287,8 @@ pub fn collect_in<'a>(
     out
 }
 
-/// The comment directives of one file.
-fn file_directives(id: FileId, file: &SourceFile, resources: &[&Resource]) -> Vec<Directive> {
-    let ends = block_ends(resources);
+/// The comment directives of one file; `ends` from [`block_ends`] of its resources.
+fn file_directives(id: FileId, file: &SourceFile, ends: &BTreeMap<u32, u32>) -> Vec<Directive> {
     let lines: Vec<&str> = file.text.lines().collect();
     let mut out = Vec::new();
     for (i, line) in lines.iter().enumerate() {
