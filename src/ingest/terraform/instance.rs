@@ -911,13 +911,8 @@ impl<'p> Inst<'p> {
         attributes: Node,
         references: Vec<(AttrPath, String)>,
     ) -> Resource {
-        let files = &self.root.project.files;
-        let class_path = |id: FileId| {
-            files
-                .get(id as usize)
-                .map(|f| f.class_path.clone().unwrap_or_else(|| f.display.clone()))
-                .unwrap_or_default()
-        };
+        let paths = &self.root.project.class_paths;
+        let class_path = |id: FileId| paths.get(id as usize).cloned().unwrap_or_default();
         let own = class_path(file);
         let classifier = self.root.classifier;
         let (mut environment, mut env_source) = classifier.classify(&own, &[]);

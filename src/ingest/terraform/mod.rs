@@ -104,18 +104,32 @@ pub struct Output {
 
 /// Read and evaluate every Terraform module among `candidates`.
 pub fn ingest(candidates: &[Candidate], opts: &Options) -> Output {
+    let (mut out, loaded) = load(candidates, opts);
+    let evaluated = loaded.evaluate(loaded.roots(), opts);
+    out.resources = evaluated.resources;
+    out.notes.extend(evaluated.notes);
+    out.internal_errors.extend(evaluated.internal_errors);
+    loaded.free();
+    out
+}
+
+/// Terraform read and parsed, its root modules not yet evaluated: the scan
+/// evaluates them a batch at a time, so that a large tree's resources are
+/// never all alive at once.
+pub struct Loaded {
+    project: project::Project,
+}
+
+/// Read every Terraform module among `candidates`: their files and what
+/// reading them found (syntax errors, notes); no resources yet.
+pub fn load(candidates: &[Candidate], opts: &Options) -> (Output, Loaded) {
     let paths = project::Paths {
         display_base: opts.display_base,
         cwd: opts.cwd,
         max_size: opts.max_file_size,
     };
     let mut project = project::load(candidates, opts.var_files, &paths);
-    let results: Vec<RootResult> = project
-        .roots
-        .par_iter()
-        .map(|dir| evaluate_root(&project, dir, opts))
-        .collect();
-    let mut out = Output {
+    let out = Output {
         syntax_errors: project
             .syntax_errors
             .iter()
@@ -124,20 +138,43 @@ pub fn ingest(candidates: &[Candidate], opts: &Options) -> Output {
         too_large: std::mem::take(&mut project.too_large),
         internal_errors: std::mem::take(&mut project.internal_errors),
         notes: std::mem::take(&mut project.notes),
-        ..Output::default()
+        files: std::mem::take(&mut project.files),
+        resources: Vec::new(),
     };
-    for (resources, notes, internal) in results {
-        out.resources.extend(resources);
-        out.notes.extend(notes);
-        out.internal_errors.extend(internal);
+    (out, Loaded { project })
+}
+
+impl Loaded {
+    /// Root module directories, sorted.
+    pub fn roots(&self) -> &[PathBuf] {
+        &self.project.roots
     }
-    out.files = std::mem::take(&mut project.files);
-    // Freed on all threads: the parsed modules of a large tree took a tenth
-    // of a second to free on one, with the other threads idle.
-    let modules: Vec<(PathBuf, module::ModuleConfig)> =
-        std::mem::take(&mut project.modules).into_iter().collect();
-    modules.into_par_iter().for_each(drop);
-    out
+
+    /// Evaluate `roots` (some of [`Loaded::roots`]): their resources, with
+    /// notes and internal errors, in the order of `roots`.
+    pub fn evaluate(&self, roots: &[PathBuf], opts: &Options) -> Output {
+        let results: Vec<RootResult> = roots
+            .par_iter()
+            .map(|dir| evaluate_root(&self.project, dir, opts))
+            .collect();
+        let mut out = Output::default();
+        for (resources, notes, internal) in results {
+            out.resources.extend(resources);
+            out.notes.extend(notes);
+            out.internal_errors.extend(internal);
+        }
+        out
+    }
+
+    /// Free the parsed modules on all threads: those of a large tree took a
+    /// tenth of a second to free on one, with the other threads idle.
+    pub fn free(mut self) {
+        let modules: Vec<(PathBuf, module::ModuleConfig)> =
+            std::mem::take(&mut self.project.modules)
+                .into_iter()
+                .collect();
+        modules.into_par_iter().for_each(drop);
+    }
 }
 
 /// A root module's resources, notes, and the internal error that stopped it.

@@ -54,6 +54,9 @@ impl Candidate {
 pub struct Project {
     /// Every Terraform file read; `FileId`s of this ingester index it.
     pub files: Vec<SourceFile>,
+    /// Each file's path for environment classification (its `class_path`,
+    /// else its display name): kept when `files` is moved out for the scan.
+    pub class_paths: Vec<String>,
     pub syntax_errors: Vec<(FileId, SyntaxError)>,
     /// Module configuration by canonical directory.
     pub modules: HashMap<PathBuf, ModuleConfig>,
@@ -468,6 +471,12 @@ impl Project {
     /// Add a file to the table; its body when it parsed.
     fn add_file(&mut self, f: ReadFile) -> (FileId, Option<Body>) {
         let id = self.files.len() as FileId;
+        self.class_paths.push(
+            f.file
+                .class_path
+                .clone()
+                .unwrap_or_else(|| f.file.display.clone()),
+        );
         self.files.push(f.file);
         match f.parsed {
             Ok(body) => (id, Some(body)),
