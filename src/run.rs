@@ -189,7 +189,7 @@ fn prepare(args: &ScanArgs) -> Result<Prepared, i32> {
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
     let opts = ScanOptions {
-        free_terraform_early: true,
+        free_model_early: true,
         // Only the human report quotes source lines.
         keep_texts: args.format == Format::Human,
         paths: args.paths.clone(),

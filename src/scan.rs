@@ -25,10 +25,11 @@ use crate::source::{FileId, Location, Pos, SourceFile, Span};
 use crate::suppress::{self, Baseline};
 
 pub struct ScanOptions {
-    /// Evaluate Terraform resources and free them before the Kubernetes files
-    /// are read (less peak memory); the scan then returns no Terraform
-    /// resources. Off for callers that read `Scan::resources`.
-    pub free_terraform_early: bool,
+    /// Free the model as soon as its rules ran (less peak memory): Terraform
+    /// resources before the Kubernetes files are read, the rest before the
+    /// findings are merged and sorted. The scan then returns no resources;
+    /// off for callers that read `Scan::resources`.
+    pub free_model_early: bool,
     /// Keep every file's text in `Scan::files` (the human report quotes
     /// source lines). Without it, the texts of manifests and Terraform files
     /// are freed once they are parsed and their directives read.
@@ -108,7 +109,7 @@ pub const DEFAULT_POLICY_TIMEOUT: Duration = Duration::from_secs(10);
 impl Default for ScanOptions {
     fn default() -> Self {
         ScanOptions {
-            free_terraform_early: false,
+            free_model_early: false,
             keep_texts: true,
             paths: vec![PathBuf::from(".")],
             stdin_name: "<stdin>".to_string(),
@@ -320,6 +321,11 @@ fn decode(bytes: Vec<u8>) -> Decoded {
     }
 }
 
+/// Root modules evaluated at a time in the Terraform stage: enough to keep
+/// every thread busy, few enough that their resources stay small beside the
+/// parsed modules.
+const TERRAFORM_BATCH_ROOTS: usize = 64;
+
 /// What evaluating the Terraform resources before the others left behind.
 #[derive(Default)]
 struct Staged {
@@ -451,7 +457,7 @@ fn scan_in_pool(opts: ScanOptions) -> Result<Scan, ScanError> {
     );
     // With a Terraform stage ahead (see `staged` below), the Kubernetes texts
     // are read after it.
-    let defer_reading = opts.free_terraform_early
+    let defer_reading = opts.free_model_early
         && !evaluator.needs_whole_model()
         && candidates.iter().any(|c| c.class == FileClass::Terraform);
     let read: Vec<Result<Loaded, String>> = candidates
@@ -618,7 +624,15 @@ fn scan_in_pool(opts: ScanOptions) -> Result<Scan, ScanError> {
 
     // Terraform modules are directories, read and evaluated as a whole; their
     // files join the one file table, sorted by name with the others.
-    let mut tf = terraform_ingest(&candidates, &opts, &root, &cwd);
+    let tf_opts = terraform::Options {
+        classifier: &opts.classifier,
+        var_files: &opts.var_files,
+        vars: &opts.vars,
+        display_base: &root,
+        cwd: &cwd,
+        max_file_size: opts.max_file_size,
+    };
+    let (mut tf, tf_loaded) = terraform_load(&candidates, &opts, &tf_opts);
     let displays: Vec<&str> = loaded.iter().map(|l| l.file.display.as_str()).collect();
     let (yaml_ids, tf_ids) = terraform::merge_order(&displays, &tf.files);
     tf.remap(&tf_ids);
@@ -650,35 +664,46 @@ fn scan_in_pool(opts: ScanOptions) -> Result<Scan, ScanError> {
     // after the other and never alive together: that was the peak of a mixed
     // tree. Plans (which stand for configuration) and policies reading the
     // inventory need every resource at once.
-    let staged = opts.free_terraform_early
+    let staged = opts.free_model_early
         && plans.is_empty()
         && !evaluator.needs_whole_model()
-        && !tf.resources.is_empty();
+        && tf_loaded.as_ref().is_some_and(|l| !l.roots().is_empty());
     let mut staged_out = Staged::default();
-    if staged {
-        let t = Instant::now();
-        let tf_resources = std::mem::take(&mut tf.resources);
-        progress.start(Progress::EVALUATE, tf_resources.len());
-        let (findings, errors, evaluations) = evaluator.run(&tf_resources, &files);
+    if let (true, Some(tf_loaded)) = (staged, &tf_loaded) {
+        // Root modules are evaluated, checked and freed a batch at a time:
+        // references never cross root modules, and the resources of a whole
+        // tree beside its parsed modules were the peak of the stage.
+        progress.start(Progress::EVALUATE, 0);
         let is_tf: std::collections::HashSet<FileId> = tf_ids.iter().copied().collect();
-        staged_out = Staged {
-            directives: suppress::collect_in(&files, &tf_resources, |id| is_tf.contains(&id)),
-            resources: tf_resources.len(),
-            outside_context: tf_resources
+        let mut ends = suppress::BlockEnds::new(&files, |id| is_tf.contains(&id));
+        for batch in tf_loaded.roots().chunks(TERRAFORM_BATCH_ROOTS) {
+            let mut part = tf_loaded.evaluate(batch, &tf_opts);
+            part.remap(&tf_ids);
+            tf.notes.append(&mut part.notes);
+            tf.internal_errors.append(&mut part.internal_errors);
+            let t = Instant::now();
+            let (findings, mut errors, evaluations) = evaluator.run(&part.resources, &files);
+            let batch: Vec<&Resource> = part.resources.iter().collect();
+            ends.add(&batch);
+            drop(batch);
+            staged_out.findings.extend(findings);
+            staged_out.errors.append(&mut errors);
+            staged_out.evaluations += evaluations;
+            staged_out.resources += part.resources.len();
+            staged_out.outside_context += part
+                .resources
                 .iter()
                 .filter(|r| {
                     files
                         .get(r.file as usize)
                         .is_none_or(|f| !context_files.contains(&f.display))
                 })
-                .count(),
-            findings,
-            errors,
-            evaluations,
-            tf_files: is_tf,
-            took: t.elapsed(),
-        };
-        crate::memory::drop_in_parallel(tf_resources, opts.threads);
+                .count();
+            crate::memory::drop_in_parallel(part.resources, opts.threads);
+            staged_out.took += t.elapsed();
+        }
+        staged_out.directives = ends.directives(&files);
+        staged_out.tf_files = is_tf;
         // The findings were made among the rules' temporaries and the
         // resources; copies of them pack into fewer pages, and the freed model
         // is returned before the Kubernetes stage (14 MB on the generated corpus).
@@ -688,8 +713,17 @@ fn scan_in_pool(opts: ScanOptions) -> Result<Scan, ScanError> {
                 files[id as usize].release_text();
             }
         }
-        crate::memory::release_free_pages();
+    } else if let Some(tf_loaded) = &tf_loaded {
+        let mut all = tf_loaded.evaluate(tf_loaded.roots(), &tf_opts);
+        all.remap(&tf_ids);
+        tf.resources = all.resources;
+        tf.notes.append(&mut all.notes);
+        tf.internal_errors.append(&mut all.internal_errors);
     }
+    if let Some(tf_loaded) = tf_loaded {
+        tf_loaded.free();
+    }
+    crate::memory::release_free_pages();
     read_deferred(&mut loaded, &yaml_ids, &mut files, &progress, &mut notes);
 
     progress.start(Progress::PARSE, loaded.len());
@@ -846,14 +880,27 @@ fn scan_in_pool(opts: ScanOptions) -> Result<Scan, ScanError> {
     let t = Instant::now();
     progress.start(Progress::EVALUATE, resources.len());
     let (rule_findings, mut errors, evaluations) = evaluator.run(&resources, &files);
-    stats.rule_evaluations = evaluations + staged_out.evaluations;
-    // Into the larger vector (the order does not matter: sorted below).
-    for mut more in [rule_findings, std::mem::take(&mut staged_out.findings)] {
-        if more.len() > found.len() {
-            std::mem::swap(&mut found, &mut more);
-        }
-        found.append(&mut more);
+    // Returned before the findings are merged and sorted, which need as
+    // much again as the findings take.
+    if opts.free_model_early {
+        crate::memory::drop_in_parallel(std::mem::take(&mut resources), opts.threads);
+        crate::memory::release_free_pages();
     }
+    stats.rule_evaluations = evaluations + staged_out.evaluations;
+    // Into the larger vector (the order does not matter: sorted below), grown
+    // once to the exact size (doubling it would hold half as much again).
+    let mut parts = [rule_findings, std::mem::take(&mut staged_out.findings)];
+    let total = found.len() + parts.iter().map(Vec::len).sum::<usize>();
+    for more in &mut parts {
+        if more.len() > found.len() {
+            std::mem::swap(&mut found, more);
+        }
+    }
+    found.reserve_exact(total - found.len());
+    for more in &mut parts {
+        found.append(more);
+    }
+    drop(parts);
     errors.append(&mut staged_out.errors);
     errors.sort();
     for e in errors {
@@ -1059,27 +1106,19 @@ fn relocate_plan_findings(
 }
 
 /// Read and evaluate the Terraform modules among the candidates.
-fn terraform_ingest(
+/// Read the Terraform files among `candidates` (see [`terraform::load`]);
+/// `None` when there are none.
+fn terraform_load(
     candidates: &[discover::Candidate],
     opts: &ScanOptions,
-    root: &Path,
-    cwd: &Path,
-) -> terraform::Output {
+    tf_opts: &terraform::Options,
+) -> (terraform::Output, Option<terraform::Loaded>) {
     let tf = terraform::Candidate::from_walk(candidates);
     if tf.is_empty() && opts.var_files.is_empty() {
-        return terraform::Output::default();
+        return (terraform::Output::default(), None);
     }
-    terraform::ingest(
-        &tf,
-        &terraform::Options {
-            classifier: &opts.classifier,
-            var_files: &opts.var_files,
-            vars: &opts.vars,
-            display_base: root,
-            cwd,
-            max_file_size: opts.max_file_size,
-        },
-    )
+    let (out, loaded) = terraform::load(&tf, tf_opts);
+    (out, Some(loaded))
 }
 
 /// An IL001 finding: a chart directory that could not be rendered.
