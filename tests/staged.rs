@@ -5,7 +5,6 @@
 //! must report exactly the same findings, notes and counts.
 
 #[path = "../benches/corpus/mod.rs"]
-#[allow(dead_code)]
 mod corpus;
 
 use std::path::{Path, PathBuf};
