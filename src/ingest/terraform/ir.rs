@@ -149,6 +149,12 @@ impl Body {
         self.attrs.iter().rev().find(|a| a.name == name)
     }
 
+    /// Remove and return the attribute [`Body::attr`] would return.
+    pub fn take_attr(&mut self, name: &str) -> Option<Attr> {
+        let i = self.attrs.iter().rposition(|a| a.name == name)?;
+        Some(self.attrs.remove(i))
+    }
+
     pub fn blocks<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = &'a Block> + 'a {
         self.blocks.iter().filter(move |b| b.kind == kind)
     }

@@ -143,20 +143,23 @@ impl ModuleConfig {
         m
     }
 
-    fn add(&mut self, file: FileId, b: Block) {
+    fn add(&mut self, file: FileId, mut b: Block) {
         match (b.kind.as_str(), b.labels.as_slice()) {
             ("variable", [name]) => {
                 let name = name.clone();
+                // Moved out of the block, which is not kept: the IR is most
+                // of a large tree's memory while it is read.
+                let nullable = !matches!(
+                    b.body.attr("nullable").map(|a| &a.expr.kind),
+                    Some(super::ir::ExprKind::Bool(false))
+                );
                 self.variables.insert(
                     name,
                     Variable {
                         file,
-                        default: b.body.attr("default").map(|a| a.expr.clone()),
-                        ty: b.body.attr("type").map(|a| a.expr.clone()),
-                        nullable: !matches!(
-                            b.body.attr("nullable").map(|a| &a.expr.kind),
-                            Some(super::ir::ExprKind::Bool(false))
-                        ),
+                        default: b.body.take_attr("default").map(|a| a.expr),
+                        ty: b.body.take_attr("type").map(|a| a.expr),
+                        nullable,
                     },
                 );
             }
@@ -166,14 +169,9 @@ impl ModuleConfig {
                 }
             }
             ("output", [name]) => {
-                if let Some(a) = b.body.attr("value") {
-                    self.outputs.insert(
-                        name.clone(),
-                        Located {
-                            file,
-                            expr: a.expr.clone(),
-                        },
-                    );
+                let name = name.clone();
+                if let Some(a) = b.body.take_attr("value") {
+                    self.outputs.insert(name, Located { file, expr: a.expr });
                 }
             }
             ("resource" | "data", [ty, name]) => {

@@ -364,6 +364,18 @@ struct ManifestEntry {
     dir: String,
 }
 
+/// A module directory's configuration files and variable files.
+type ModuleFiles = (Vec<ConfigFile>, Vec<VarFile>);
+
+/// A module built from its files: (dir, config, local call targets by call
+/// name, `.terraform/modules` manifest).
+type Built = (
+    PathBuf,
+    ModuleConfig,
+    Vec<(String, PathBuf)>,
+    Option<HashMap<String, PathBuf>>,
+);
+
 /// Load everything the scan needs from the Terraform files the walk found.
 pub fn load(candidates: &[Candidate], var_files: &[PathBuf], paths: &Paths) -> Project {
     let mut p = Project::default();
@@ -405,20 +417,37 @@ pub fn load(candidates: &[Candidate], var_files: &[PathBuf], paths: &Paths) -> P
             .into_par_iter()
             .map(|(d, files)| (d, files.into_iter().map(parse_text).collect()))
             .collect();
-        for (dir, files) in read {
-            let config = p.add_module(dir.clone(), files, paths);
+        // File ids are given in order; the modules are then built, and their
+        // local calls resolved, on all threads (this was a serial stretch).
+        let split: Vec<(PathBuf, ModuleFiles)> = read
+            .into_iter()
+            .map(|(dir, files)| (dir, p.add_module_files(files)))
+            .collect();
+        let built: Vec<Built> = split
+            .into_par_iter()
+            .map(|(dir, (config_files, var_files))| {
+                let config =
+                    ModuleConfig::build(dir.clone(), paths.display(&dir), config_files, var_files);
+                let targets = config
+                    .calls
+                    .iter()
+                    .filter_map(|call| {
+                        let src = call.source.as_deref().filter(|s| is_local(s))?;
+                        let target = canonical(&dir.join(src)).filter(|t| t.is_dir())?;
+                        Some((call.name.clone(), target))
+                    })
+                    .collect();
+                let manifest = read_manifest(&dir);
+                (dir, config, targets, manifest)
+            })
+            .collect();
+        for (dir, config, targets, manifest) in built {
             let mut next = Vec::new();
-            for call in &config.calls {
-                let Some(src) = call.source.as_deref().filter(|s| is_local(s)) else {
-                    continue;
-                };
-                if let Some(target) = canonical(&dir.join(src)).filter(|t| t.is_dir()) {
-                    p.local_targets
-                        .insert((dir.clone(), call.name.clone()), target.clone());
-                    next.push(target);
-                }
+            for (name, target) in targets {
+                p.local_targets.insert((dir.clone(), name), target.clone());
+                next.push(target);
             }
-            if let Some(manifest) = read_manifest(&dir) {
+            if let Some(manifest) = manifest {
                 next.extend(manifest.values().cloned());
                 p.manifests.insert(dir.clone(), manifest);
             }
@@ -495,7 +524,9 @@ impl Project {
         }
     }
 
-    fn add_module(&mut self, dir: PathBuf, files: Vec<ReadFile>, paths: &Paths) -> ModuleConfig {
+    /// Add a module directory's files to the table: its configuration files
+    /// and its variable files in the order Terraform applies them.
+    fn add_module_files(&mut self, files: Vec<ReadFile>) -> ModuleFiles {
         let mut config_files = Vec::new();
         let mut var_files = Vec::new();
         let mut auto_vars = Vec::new();
@@ -521,7 +552,7 @@ impl Project {
         // terraform.tfvars, terraform.tfvars.json, then *.auto.tfvars* by name.
         auto_vars.sort_by(|a, b| a.0.cmp(&b.0));
         var_files.extend(auto_vars.into_iter().map(|(_, v)| v));
-        ModuleConfig::build(dir.clone(), paths.display(&dir), config_files, var_files)
+        (config_files, var_files)
     }
 }
 
