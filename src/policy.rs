@@ -308,7 +308,7 @@ const LOAD_TIME_LIMIT: Duration = Duration::from_secs(1);
 const TEST_TIME_LIMIT: Duration = Duration::from_secs(10);
 
 /// Work units (statements, loop iterations) between reads of the clock
-/// during a policy evaluation. Reading it on every unit was a twentieth of
+/// during a policy evaluation. Reading it on every unit was about 1% of
 /// a large scan's CPU time; a unit takes well under a microsecond, so the
 /// limit is still noticed within a fraction of a millisecond of passing.
 const TIME_CHECK_INTERVAL: NonZeroU32 = NonZeroU32::new(128).expect("non-zero");
