@@ -381,8 +381,12 @@ pub fn load(candidates: &[Candidate], var_files: &[PathBuf], paths: &Paths) -> P
     let mut p = Project::default();
     let mut scanned_dirs: BTreeSet<PathBuf> = BTreeSet::new();
     let mut loose_vars: Vec<PathBuf> = Vec::new();
-    for c in candidates {
-        let Some(path) = canonical(&c.path) else {
+    // Resolved on all threads: a path lookup per file was a serial stretch
+    // at the start of a large scan.
+    let resolved: Vec<Option<PathBuf>> =
+        candidates.par_iter().map(|c| canonical(&c.path)).collect();
+    for path in resolved {
+        let Some(path) = path else {
             continue;
         };
         let name = path
