@@ -60,11 +60,46 @@ impl Finding {
 /// Stable and parallel (on the current rayon pool): the same order whatever
 /// the thread count.
 pub fn sort(findings: &mut Vec<Finding>) {
-    findings.par_sort_by(|a, b| {
-        (a.location, a.rule_id, &a.message, &a.path)
-            .cmp(&(b.location, b.rule_id, &b.message, &b.path))
+    // Indices are sorted, not the findings: a merge sort moved every
+    // finding (a few hundred bytes) once per merge level, and needed a
+    // buffer of them. Ties keep their order (the index decides), as a stable
+    // sort would.
+    let Ok(n) = u32::try_from(findings.len()) else {
+        findings.par_sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
+        findings.dedup();
+        return;
+    };
+    let mut order: Vec<u32> = (0..n).collect();
+    order.par_sort_unstable_by(|&a, &b| {
+        sort_key(&findings[a as usize])
+            .cmp(&sort_key(&findings[b as usize]))
+            .then(a.cmp(&b))
     });
+    permute(findings, order);
     findings.dedup();
+}
+
+/// What findings are sorted by.
+fn sort_key(f: &Finding) -> (Location, &'static str, &str, &AttrPath) {
+    (f.location, f.rule_id, &f.message, &f.path)
+}
+
+/// Reorder `items` so that `items[i]` becomes the old `items[order[i]]`,
+/// moving each item once (`order` is a permutation).
+fn permute<T>(items: &mut [T], mut order: Vec<u32>) {
+    for start in 0..items.len() {
+        // Follow the cycle through `start`; placed slots point at themselves.
+        let mut at = start;
+        loop {
+            let from = order[at] as usize;
+            order[at] = at as u32;
+            if from == start {
+                break;
+            }
+            items.swap(at, from);
+            at = from;
+        }
+    }
 }
 
 /// FNV-1a: a hash that is stable across platforms, versions and runs.
@@ -77,4 +112,70 @@ fn fnv1a(parts: &[&str]) -> u64 {
         }
     }
     h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::{Pos, Span};
+
+    fn finding(line: u32, rule_id: &'static str, resource: &str) -> Finding {
+        Finding {
+            rule_id,
+            level: Level::Error,
+            message: "m".to_string(),
+            location: Location {
+                file: 0,
+                span: Span::point(Pos::new(line, 1)),
+            },
+            resource: Some(resource.to_string()),
+            path: AttrPath::root(),
+            related: Vec::new(),
+            template: None,
+            suppression: None,
+            origin: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn permute_applies_every_cycle() {
+        // Cycles (0 3 1), (2), (4 5).
+        let mut items = vec!['a', 'b', 'c', 'd', 'e', 'f'];
+        permute(&mut items, vec![3, 0, 2, 1, 5, 4]);
+        assert_eq!(items, vec!['d', 'a', 'c', 'b', 'f', 'e']);
+    }
+
+    #[test]
+    fn sort_orders_by_position_keeps_ties_in_order_and_drops_duplicates() {
+        // Same key (line, rule, message, path), different resources: a tie.
+        let mut all = vec![
+            finding(9, "K8S001", "x"),
+            finding(2, "K8S002", "first"),
+            finding(2, "K8S001", "y"),
+            finding(2, "K8S002", "second"),
+            finding(9, "K8S001", "x"),
+            finding(2, "K8S002", "third"),
+        ];
+        sort(&mut all);
+        let got: Vec<(u32, &str, &str)> = all
+            .iter()
+            .map(|f| {
+                (
+                    f.location.span.start.line,
+                    f.rule_id,
+                    f.resource.as_deref().unwrap_or_default(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (2, "K8S001", "y"),
+                (2, "K8S002", "first"),
+                (2, "K8S002", "second"),
+                (2, "K8S002", "third"),
+                (9, "K8S001", "x"),
+            ]
+        );
+    }
 }
