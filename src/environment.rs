@@ -80,11 +80,18 @@ impl Classifier {
         if let Some(env) = from_path(display) {
             return (env, EnvSource::Path);
         }
-        if let Some(env) = markers.iter().flatten().find_map(|m| from_name(m)) {
-            return (env, EnvSource::Marker);
-        }
-        (Environment::Production, EnvSource::Default)
+        by_markers(markers).unwrap_or((Environment::Production, EnvSource::Default))
     }
+}
+
+/// The environment that markers (tags, labels) name, if any: the last step
+/// of [`Classifier::classify`], for callers that already know the path names none.
+pub fn by_markers(markers: &[Option<&str>]) -> Option<(Environment, EnvSource)> {
+    markers
+        .iter()
+        .flatten()
+        .find_map(|m| from_name(m))
+        .map(|env| (env, EnvSource::Marker))
 }
 
 #[cfg(test)]

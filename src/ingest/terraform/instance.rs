@@ -54,6 +54,9 @@ pub struct Root<'p> {
     modules: Cell<usize>,
     manifest: Option<&'p HashMap<String, PathBuf>>,
     pub dir: &'p Path,
+    /// Each file's environment from its path alone: every resource of a
+    /// file asked again (path classification was 2% of a large scan).
+    by_path: RefCell<HashMap<FileId, (Environment, EnvSource)>>,
 }
 
 impl<'p> Root<'p> {
@@ -68,7 +71,27 @@ impl<'p> Root<'p> {
             modules: Cell::new(0),
             manifest: project.manifests.get(dir),
             dir,
+            by_path: RefCell::new(HashMap::new()),
         }
+    }
+
+    /// The environment of `file` from its path (no markers), remembered.
+    fn environment_by_path(&self, file: FileId) -> (Environment, EnvSource) {
+        if let Some(&found) = self.by_path.borrow().get(&file) {
+            return found;
+        }
+        let path = self.class_path(file);
+        let found = self.classifier.classify(&path, &[]);
+        self.by_path.borrow_mut().insert(file, found);
+        found
+    }
+
+    fn class_path(&self, file: FileId) -> String {
+        self.project
+            .class_paths
+            .get(file as usize)
+            .cloned()
+            .unwrap_or_default()
     }
 
     pub fn note(&self, msg: String) {
@@ -911,20 +934,19 @@ impl<'p> Inst<'p> {
         attributes: Node,
         references: Vec<(AttrPath, String)>,
     ) -> Resource {
-        let paths = &self.root.project.class_paths;
-        let class_path = |id: FileId| paths.get(id as usize).cloned().unwrap_or_default();
-        let own = class_path(file);
-        let classifier = self.root.classifier;
-        let (mut environment, mut env_source) = classifier.classify(&own, &[]);
+        let (mut environment, mut env_source) = self.root.environment_by_path(file);
         if env_source == EnvSource::Default {
             if let Some(first) = self.origin.first() {
-                (environment, env_source) = classifier.classify(&class_path(first.file), &[]);
+                (environment, env_source) = self.root.environment_by_path(first.file);
             }
         }
         if env_source == EnvSource::Default {
             let markers = crate::environment::terraform_markers(&attributes);
             let refs: Vec<Option<&str>> = markers.iter().map(Option::as_deref).collect();
-            (environment, env_source) = classifier.classify(&own, &refs);
+            // The paths named none, so only the markers can.
+            if let Some(found) = crate::environment::by_markers(&refs) {
+                (environment, env_source) = found;
+            }
         }
         let _: Environment = environment;
         Resource {
