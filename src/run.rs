@@ -553,8 +553,7 @@ fn write_report(
                     report::sarif::MAX_RESULTS
                 );
             }
-            let text = report::sarif::render(scan, args.sarif_category.as_deref());
-            out.write_all(text.as_bytes())?;
+            report::sarif::write(scan, args.sarif_category.as_deref(), &mut out, threads)?;
         }
         Format::Json => report::json::write(scan, &mut out, threads)?,
         Format::Human => {

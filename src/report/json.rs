@@ -4,7 +4,6 @@
 use std::collections::HashMap;
 use std::io::Write;
 
-use rayon::prelude::*;
 use serde::Serialize;
 
 use super::{counts, TOOL_NAME};
@@ -133,15 +132,8 @@ fn finding<'a>(scan: &'a Scan, slugs: &Slugs, f: &'a Finding) -> JsonFinding<'a>
     }
 }
 
-/// Findings rendered per parallel batch: enough to keep every thread busy,
-/// few enough that the report never holds much more than a batch of text.
-const BATCH: usize = 4096;
-
 /// Write the report to `out`, rendering findings on `threads` threads in
-/// batches. The bytes are those of `serde_json::to_string_pretty` on the
-/// whole report (a finding's pretty text, indented to its depth, is the
-/// same wherever it is rendered), without building the whole text: on large
-/// scans one string of it was tens of MB, built on one thread.
+/// batches ([`super::write_spliced`]).
 pub fn write(scan: &Scan, out: &mut dyn Write, threads: usize) -> std::io::Result<()> {
     let c = counts(scan);
     let head = Report {
@@ -163,55 +155,21 @@ pub fn write(scan: &Scan, out: &mut dyn Write, threads: usize) -> std::io::Resul
         notes: &scan.notes,
     };
     let skeleton = serde_json::to_string_pretty(&head).map_err(std::io::Error::other)?;
-    // The fields before `findings` are numbers and fixed names, so this is
-    // the findings field and nothing a user wrote.
-    let marker = "\n  \"findings\": []";
-    let Some(at) = skeleton.find(marker).filter(|_| !scan.findings.is_empty()) else {
-        out.write_all(skeleton.as_bytes())?;
-        return out.write_all(b"\n");
-    };
-    out.write_all(&skeleton.as_bytes()[..at])?;
-    out.write_all(b"\n  \"findings\": [\n")?;
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads.max(1))
-        .build()
-        .map_err(std::io::Error::other)?;
     let slugs: Slugs = scan
         .rules
         .iter()
         .map(|r| (r.meta.id, r.meta.slug))
         .collect();
-    for (n, batch) in scan.findings.chunks(BATCH).enumerate() {
-        let texts: Vec<String> = pool.install(|| {
-            batch
-                .par_iter()
-                .map(|f| item_text(scan, &slugs, f))
-                .collect()
-        });
-        for (i, text) in texts.iter().enumerate() {
-            if n > 0 || i > 0 {
-                out.write_all(b",\n")?;
-            }
-            out.write_all(text.as_bytes())?;
-        }
-    }
-    out.write_all(b"\n  ]")?;
-    out.write_all(&skeleton.as_bytes()[at + marker.len()..])?;
-    out.write_all(b"\n")
-}
-
-/// One finding as an element of the findings array: pretty JSON with every
-/// line indented by the array's depth (strings never hold a raw newline).
-fn item_text(scan: &Scan, slugs: &Slugs, f: &Finding) -> String {
-    let text = serde_json::to_string_pretty(&finding(scan, slugs, f))
-        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-    let mut out = String::with_capacity(text.len() + 64 * 4);
-    for (i, line) in text.split('\n').enumerate() {
-        if i > 0 {
-            out.push('\n');
-        }
-        out.push_str("    ");
-        out.push_str(line);
-    }
-    out
+    super::write_spliced(
+        out,
+        &skeleton,
+        "  ",
+        "findings",
+        &scan.findings,
+        threads,
+        |f| {
+            serde_json::to_string_pretty(&finding(scan, &slugs, f))
+                .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+        },
+    )
 }

@@ -17,6 +17,67 @@ pub enum Format {
     Json,
 }
 
+/// Write `skeleton`, pretty JSON in which the array field `field` at
+/// indentation `pad` is empty, with `items` spliced into that array. The
+/// bytes are those `serde_json::to_string_pretty` gives for the whole
+/// document (an item's pretty text, indented to its depth, is the same
+/// wherever it is rendered), without building it: on large scans that one
+/// string was tens of MB, built on one thread. Items are rendered on
+/// `threads` threads a batch at a time, so only a batch of text is held.
+pub fn write_spliced<T: Sync>(
+    out: &mut dyn std::io::Write,
+    skeleton: &str,
+    pad: &str,
+    field: &str,
+    items: &[T],
+    threads: usize,
+    render: impl Fn(&T) -> String + Sync,
+) -> std::io::Result<()> {
+    use rayon::prelude::*;
+    // Fields before the array hold numbers, fixed names or escaped strings,
+    // so an unescaped `"field": []` is the array and nothing a user wrote.
+    let marker = format!("\n{pad}\"{field}\": []");
+    let Some(at) = skeleton.find(&marker).filter(|_| !items.is_empty()) else {
+        out.write_all(skeleton.as_bytes())?;
+        return out.write_all(b"\n");
+    };
+    out.write_all(&skeleton.as_bytes()[..at])?;
+    write!(out, "\n{pad}\"{field}\": [\n")?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.max(1))
+        .build()
+        .map_err(std::io::Error::other)?;
+    let indented = |item: &T| {
+        let text = render(item);
+        let mut out = String::with_capacity(text.len() + 64 * (pad.len() + 2));
+        for (i, line) in text.split('\n').enumerate() {
+            if i > 0 {
+                out.push('\n');
+            }
+            out.push_str(pad);
+            out.push_str("  ");
+            out.push_str(line);
+        }
+        out
+    };
+    for (n, batch) in items.chunks(SPLICE_BATCH).enumerate() {
+        let texts: Vec<String> = pool.install(|| batch.par_iter().map(indented).collect());
+        for (i, text) in texts.iter().enumerate() {
+            if n > 0 || i > 0 {
+                out.write_all(b",\n")?;
+            }
+            out.write_all(text.as_bytes())?;
+        }
+    }
+    write!(out, "\n{pad}]")?;
+    out.write_all(&skeleton.as_bytes()[at + marker.len()..])?;
+    out.write_all(b"\n")
+}
+
+/// Items rendered per parallel batch by [`write_spliced`]: enough to keep
+/// every thread busy, few enough that little more than a batch of text is held.
+const SPLICE_BATCH: usize = 4096;
+
 pub const TOOL_NAME: &str = "infra-lint";
 pub const INFORMATION_URI: &str = "https://github.com/infra-lint/infra-lint";
 

@@ -199,6 +199,20 @@ pub fn capped(findings: &[Finding]) -> Vec<&Finding> {
 }
 
 pub fn render(scan: &Scan, category: Option<&str>) -> String {
+    let mut out = Vec::new();
+    // Writing to memory cannot fail.
+    let _ = write(scan, category, &mut out, 1);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Write the SARIF log to `out`; results are rendered on `threads` threads
+/// a batch at a time and never held all at once (see [`super::write_spliced`]).
+pub fn write(
+    scan: &Scan,
+    category: Option<&str>,
+    out: &mut dyn std::io::Write,
+    threads: usize,
+) -> std::io::Result<()> {
     let kept = capped(&scan.findings);
     let dropped = scan.findings.len() - kept.len();
     let rules = referenced_rules(kept.iter().map(|f| f.rule_id), scan);
@@ -206,10 +220,6 @@ pub fn render(scan: &Scan, category: Option<&str>) -> String {
         .iter()
         .enumerate()
         .map(|(i, r)| (r.meta.id, i as i64))
-        .collect();
-    let results: Vec<sarif::Result> = kept
-        .iter()
-        .map(|f| result(scan, f, index.get(f.rule_id).copied().unwrap_or(0)))
         .collect();
     let mut base_ids = BTreeMap::new();
     let root = scan.root.to_string_lossy().replace('\\', "/");
@@ -263,7 +273,7 @@ pub fn render(scan: &Scan, category: Option<&str>) -> String {
         .original_uri_base_ids(base_ids)
         .column_kind(json!("unicodeCodePoints"))
         .invocations(vec![invocation])
-        .results(results)
+        .results(Vec::new())
         .build();
     if let Some(category) = category {
         run.automation_details = Some(sarif::RunAutomationDetails {
@@ -278,8 +288,9 @@ pub fn render(scan: &Scan, category: Option<&str>) -> String {
         inline_external_properties: None,
         properties: None,
     };
-    let mut out =
-        serde_json::to_string_pretty(&log).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-    out.push('\n');
-    out
+    let skeleton = serde_json::to_string_pretty(&log).map_err(std::io::Error::other)?;
+    super::write_spliced(out, &skeleton, "      ", "results", &kept, threads, |f| {
+        let r = result(scan, f, index.get(f.rule_id).copied().unwrap_or(0));
+        serde_json::to_string_pretty(&r).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+    })
 }
