@@ -190,8 +190,8 @@ fn prepare(args: &ScanArgs) -> Result<Prepared, i32> {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
     let opts = ScanOptions {
         free_model_early: true,
-        // Only the human report quotes source lines.
-        keep_texts: args.format == Format::Human,
+        // The human report reads again the files it quotes.
+        keep_texts: false,
         paths: args.paths.clone(),
         stdin_name: args.stdin_name.clone(),
         threads,
@@ -559,8 +559,7 @@ fn write_report(
         Format::Human => {
             let color =
                 args.output.is_none() && use_color(args.color, std::io::stdout().is_terminal());
-            let text = report::human::render(scan, color, args.quiet, started.elapsed());
-            out.write_all(text.as_bytes())?;
+            report::human::write(scan, color, args.quiet, started.elapsed(), &mut out)?;
         }
     }
     out.flush()

@@ -30,9 +30,10 @@ pub struct ScanOptions {
     /// findings are merged and sorted. The scan then returns no resources;
     /// off for callers that read `Scan::resources`.
     pub free_model_early: bool,
-    /// Keep every file's text in `Scan::files` (the human report quotes
-    /// source lines). Without it, the texts of manifests and Terraform files
-    /// are freed once they are parsed and their directives read.
+    /// Keep every file's text in `Scan::files`. Without it, the texts of
+    /// manifests and Terraform files are freed once they are parsed and
+    /// their directives read; a report quoting them reads them again
+    /// ([`SourceFile::reread`]).
     pub keep_texts: bool,
     /// Files and directories; `-` reads a YAML stream from stdin.
     pub paths: Vec<PathBuf>,
@@ -304,21 +305,13 @@ fn scan_root(paths: &[PathBuf], cwd: &Path) -> PathBuf {
 /// A file's text and, if it was not valid UTF-8, where and why.
 type Decoded = (String, Option<(usize, String)>);
 
-/// Bytes to text: strip a BOM; invalid UTF-8 is decoded lossily and reported.
+/// Bytes to text ([`crate::source::decode`]); invalid UTF-8 is reported.
 fn decode(bytes: Vec<u8>) -> Decoded {
-    match String::from_utf8(bytes) {
-        Ok(mut s) => {
-            if s.starts_with('\u{feff}') {
-                s.drain(..3);
-            }
-            (s, None)
-        }
-        Err(e) => {
-            let at = e.utf8_error().valid_up_to();
-            let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
-            (text, Some((at, "file is not valid UTF-8 text".to_string())))
-        }
-    }
+    let (text, bad) = crate::source::decode(bytes);
+    (
+        text,
+        bad.map(|at| (at, "file is not valid UTF-8 text".to_string())),
+    )
 }
 
 /// Root modules evaluated at a time in the Terraform stage: enough to keep

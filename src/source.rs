@@ -57,6 +57,51 @@ pub struct Location {
     pub span: Span,
 }
 
+/// Bytes to text as every ingester reads a file: a BOM is stripped, invalid
+/// UTF-8 is decoded lossily; the offset of the first invalid byte, if any.
+pub fn decode(bytes: Vec<u8>) -> (String, Option<usize>) {
+    match String::from_utf8(bytes) {
+        Ok(mut s) => {
+            if s.starts_with('\u{feff}') {
+                s.drain(..3);
+            }
+            (s, None)
+        }
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            (String::from_utf8_lossy(e.as_bytes()).into_owned(), Some(at))
+        }
+    }
+}
+
+/// A released text's length and hash: a word at a time, since every text of
+/// a scan is hashed (a few milliseconds for 30 MB).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct TextPrint {
+    len: usize,
+    hash: u64,
+}
+
+impl TextPrint {
+    fn of(text: &str) -> TextPrint {
+        let mut hash: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut words = text.as_bytes().chunks_exact(8);
+        let mut mix = |w: u64| hash = (hash.rotate_left(5) ^ w).wrapping_mul(0x517c_c1b7_2722_0a95);
+        for w in &mut words {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(w);
+            mix(u64::from_le_bytes(b));
+        }
+        let mut last = [0u8; 8];
+        last[..words.remainder().len()].copy_from_slice(words.remainder());
+        mix(u64::from_le_bytes(last));
+        TextPrint {
+            len: text.len(),
+            hash,
+        }
+    }
+}
+
 /// A file that was read for the scan.
 #[derive(Debug)]
 pub struct SourceFile {
@@ -71,6 +116,9 @@ pub struct SourceFile {
     /// megabytes on one line), or released after parsing
     /// ([`SourceFile::release_text`]): `text` is empty, positions are still right.
     pub streamed: bool,
+    /// Set by [`SourceFile::release_text`]: what the text was, so that a
+    /// report can read it again ([`SourceFile::reread`]) and know it is the same.
+    released: Option<TextPrint>,
     /// Byte offsets of line starts, 4 bytes each: a large tree has millions of
     /// lines. Lines starting past 4 GiB are not indexed (no file read whole
     /// is that large; such a line reads as empty).
@@ -90,6 +138,7 @@ impl SourceFile {
             class_path: None,
             text,
             streamed: false,
+            released: None,
             line_starts,
         }
     }
@@ -103,8 +152,26 @@ impl SourceFile {
     /// Free the text once nothing will quote it; positions stay right, and
     /// the file reads as `streamed` (reports quote nothing from it).
     pub fn release_text(&mut self) {
+        if !self.streamed {
+            self.released = Some(TextPrint::of(&self.text));
+        }
         self.text = String::new();
         self.streamed = true;
+    }
+
+    /// The file read again after [`SourceFile::release_text`], if it still
+    /// holds the same text (a report quoting it must not quote an edit made
+    /// during the scan); `None` otherwise.
+    pub fn reread(&self) -> Option<SourceFile> {
+        let print = self.released?;
+        let path = self.path.as_ref()?;
+        let (text, _) = decode(std::fs::read(path).ok()?);
+        if TextPrint::of(&text) != print {
+            return None;
+        }
+        let mut file = SourceFile::new(Some(path.clone()), self.display.clone(), text);
+        file.class_path = self.class_path.clone();
+        Some(file)
     }
 
     pub fn line_count(&self) -> usize {
@@ -161,5 +228,38 @@ impl SourceFile {
             .get(start..offset)
             .map_or(offset - start, |s| s.chars().count());
         Pos::new(line_idx as u32 + 1, col as u32 + 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_released_text_is_read_again_only_while_unchanged() {
+        let dir = std::env::temp_dir().join(format!("infra-lint-reread-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("deploy.yaml");
+        // With a BOM: read again the way the scan read it.
+        std::fs::write(&path, "\u{feff}kind: Pod\nmetadata:\n  name: web\n").expect("write");
+        let (text, _) = decode(std::fs::read(&path).expect("read"));
+        let mut file = SourceFile::new(Some(path.clone()), "deploy.yaml".into(), text.clone());
+        file.release_text();
+        assert!(file.text.is_empty() && file.streamed);
+        assert_eq!(file.line_text(2), "", "a released line reads as empty");
+        let again = file.reread().expect("unchanged file");
+        assert_eq!(again.text, text);
+        assert!(!again.streamed);
+        assert_eq!(again.line_text(3), "  name: web");
+        // Same length, one byte changed: not quoted.
+        std::fs::write(&path, "\u{feff}kind: Pod\nmetadata:\n  name: api\n").expect("write");
+        assert!(file.reread().is_none());
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn a_file_never_released_is_not_read_again() {
+        let file = SourceFile::new(None, "<stdin>".into(), "a: 1\n".into());
+        assert!(file.reread().is_none());
     }
 }

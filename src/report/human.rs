@@ -1,6 +1,7 @@
 //! Readable diagnostics: code frames (codespan-reporting) and a summary.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::io::Write;
 use std::time::Duration;
 
 use codespan_reporting::diagnostic::{Diagnostic, Label, Severity};
@@ -10,6 +11,8 @@ use codespan_reporting::term::{self, termcolor::Buffer};
 use super::counts;
 use crate::rules::{self, Level};
 use crate::scan::Scan;
+use crate::source::{FileId, SourceFile};
+use rayon::prelude::*;
 
 fn severity(l: Level) -> Severity {
     match l {
@@ -31,7 +34,14 @@ fn advice(scan: &Scan, rule_id: &str) -> Option<String> {
     Some(format!("help: {first}"))
 }
 
-pub fn render(scan: &Scan, color: bool, quiet: bool, elapsed: Duration) -> String {
+/// Write the report to `out`, a diagnostic at a time.
+pub fn write(
+    scan: &Scan,
+    color: bool,
+    quiet: bool,
+    elapsed: Duration,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     let mut buffer = if color {
         Buffer::ansi()
     } else {
@@ -45,9 +55,28 @@ pub fn render(scan: &Scan, color: bool, quiet: bool, elapsed: Duration) -> Strin
         .iter()
         .filter(|f| f.suppression.is_none())
         .collect();
+    // The scan freed the texts once parsed: the quoted files are read again,
+    // on all threads (one that changed meanwhile is quoted by position only).
+    let quoted: BTreeSet<FileId> = shown
+        .iter()
+        .flat_map(|f| {
+            let template = f.template.as_ref().and_then(|t| t.location).map(|l| l.file);
+            std::iter::once(f.location.file)
+                .chain(f.related.iter().map(|r| r.location.file))
+                .chain(template)
+        })
+        .collect();
+    let reread: HashMap<FileId, SourceFile> = quoted
+        .par_iter()
+        .filter_map(|&id| {
+            let file = scan.files.get(id as usize).filter(|f| f.streamed)?;
+            Some((id, file.reread()?))
+        })
+        .collect();
+    let file_of = |id: FileId| reread.get(&id).unwrap_or(&scan.files[id as usize]);
     for f in &shown {
         ids.entry(f.location.file).or_insert_with(|| {
-            let file = &scan.files[f.location.file as usize];
+            let file = file_of(f.location.file);
             db.add(file.display.as_str(), file.text.as_str())
         });
         let template_file = f.template.as_ref().and_then(|t| t.location).map(|l| l.file);
@@ -58,13 +87,13 @@ pub fn render(scan: &Scan, color: bool, quiet: bool, elapsed: Duration) -> Strin
             .chain(template_file)
         {
             ids.entry(file_id).or_insert_with(|| {
-                let file = &scan.files[file_id as usize];
+                let file = file_of(file_id);
                 db.add(file.display.as_str(), file.text.as_str())
             });
         }
     }
     for f in &shown {
-        let file = &scan.files[f.location.file as usize];
+        let file = file_of(f.location.file);
         let label_text = if f.path.0.is_empty() {
             String::new()
         } else {
@@ -85,7 +114,7 @@ pub fn render(scan: &Scan, color: bool, quiet: bool, elapsed: Duration) -> Strin
             );
         }
         for r in &f.related {
-            let rf = &scan.files[r.location.file as usize];
+            let rf = file_of(r.location.file);
             if rf.streamed {
                 notes.push(format!("{}: {}", r.message, at(rf, r.location.span)));
                 continue;
@@ -96,7 +125,7 @@ pub fn render(scan: &Scan, color: bool, quiet: bool, elapsed: Duration) -> Strin
             );
         }
         if let Some((t, loc)) = f.template.as_ref().and_then(|t| t.location.map(|l| (t, l))) {
-            let tf = &scan.files[loc.file as usize];
+            let tf = file_of(loc.file);
             labels.push(
                 Label::secondary(ids[&loc.file], tf.byte_range(loc.span))
                     .with_message(format!("rendered from {}", t.source)),
@@ -126,14 +155,20 @@ pub fn render(scan: &Scan, color: bool, quiet: bool, elapsed: Duration) -> Strin
             );
             let _ = std::io::Write::write_all(&mut buffer, line.as_bytes());
         }
+        // Written as it goes: the whole report was a second copy of every
+        // quoted line.
+        if buffer.len() >= FLUSH_AT {
+            out.write_all(buffer.as_slice())?;
+            buffer.clear();
+        }
     }
-    let mut out = String::from_utf8_lossy(buffer.as_slice()).into_owned();
+    out.write_all(buffer.as_slice())?;
     if !quiet {
         for n in &scan.notes {
-            out.push_str(&format!("note: {n}\n"));
+            writeln!(out, "note: {n}")?;
         }
         let c = counts(scan);
-        out.push_str(&format!(
+        out.write_all(format!(
             "\nScanned {} file{} ({} resource{}) in {:.2}s: {} error{}, {} warning{}, {} note{}{}.\n",
             scan.stats.files_scanned,
             plural(scan.stats.files_scanned),
@@ -150,10 +185,13 @@ pub fn render(scan: &Scan, color: bool, quiet: bool, elapsed: Duration) -> Strin
                 0 => String::new(),
                 n => format!(", {n} suppressed"),
             },
-        ));
+        ).as_bytes())?;
     }
-    out
+    Ok(())
 }
+
+/// Bytes of diagnostics buffered before they are written.
+const FLUSH_AT: usize = 1 << 20;
 
 fn plural(n: usize) -> &'static str {
     if n == 1 {

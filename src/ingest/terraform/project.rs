@@ -196,18 +196,7 @@ fn read_text(path: &Path, kind: Kind, paths: &Paths) -> Option<Result<Unparsed, 
         }));
     }
     let bytes = std::fs::read(path).ok()?;
-    let (text, bad_utf8) = match String::from_utf8(bytes) {
-        Ok(mut s) => {
-            if s.starts_with('\u{feff}') {
-                s.drain(..3);
-            }
-            (s, None)
-        }
-        Err(e) => {
-            let at = e.utf8_error().valid_up_to();
-            (String::from_utf8_lossy(e.as_bytes()).into_owned(), Some(at))
-        }
-    };
+    let (text, bad_utf8) = crate::source::decode(bytes);
     let mut file = SourceFile::new(Some(path.to_path_buf()), paths.display(path), text);
     file.class_path = Some(paths.class_path(path));
     Some(Ok(Unparsed {
