@@ -149,9 +149,13 @@ impl SourceFile {
         self.line_starts.get(i).map(|&s| s as usize)
     }
 
-    /// Free the text once nothing will quote it; positions stay right, and
-    /// the file reads as `streamed` (reports quote nothing from it).
+    /// Free the text of a file that was read from a path; positions stay
+    /// right, and the file reads as `streamed` until read again.
     pub fn release_text(&mut self) {
+        // Stdin cannot be read again: its text stays.
+        if self.path.is_none() {
+            return;
+        }
         if !self.streamed {
             self.released = Some(TextPrint::of(&self.text));
         }
@@ -258,8 +262,11 @@ mod tests {
     }
 
     #[test]
-    fn a_file_never_released_is_not_read_again() {
-        let file = SourceFile::new(None, "<stdin>".into(), "a: 1\n".into());
+    fn stdin_keeps_its_text() {
+        let mut file = SourceFile::new(None, "<stdin>".into(), "a: 1\n".into());
+        file.release_text();
+        assert_eq!(file.text, "a: 1\n");
+        assert!(!file.streamed);
         assert!(file.reread().is_none());
     }
 }

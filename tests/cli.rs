@@ -235,6 +235,37 @@ fn stdin_and_files_together() {
     );
 }
 
+/// The scan frees file texts and the human report reads quoted files again;
+/// stdin cannot be read again, so its text is kept and still framed.
+#[test]
+fn human_report_frames_stdin_and_files() {
+    let tmp = workspace();
+    let stream = std::fs::read(tmp.path().join("cli/helm-rendered.yaml")).expect("stream");
+    let run = run_in(
+        tmp.path(),
+        baseline(&[
+            "cli/errors.yaml",
+            "-",
+            "--stdin-name",
+            "rendered.yaml",
+            "--color",
+            "never",
+        ]),
+        Some(&stream),
+    );
+    assert_eq!(run.code(), 1, "{}", run.stderr);
+    let out = &run.stdout;
+    assert!(out.contains("rendered.yaml:13:"), "{out}");
+    assert!(
+        !out.contains("= at rendered.yaml:"),
+        "stdin findings get code frames, not bare positions:\n{out}"
+    );
+    assert!(
+        !out.contains("= at cli/errors.yaml:"),
+        "file findings get code frames:\n{out}"
+    );
+}
+
 // ------------------------------------------------------------ rule selection
 
 #[test]
