@@ -331,7 +331,62 @@ struct Staged {
     resources: usize,
     /// Resources not in context files (counted as scanned).
     outside_context: usize,
+    /// Notes and internal errors of evaluating the root modules.
+    notes: Vec<String>,
+    internal_errors: Vec<(FileId, String)>,
+    /// Time spent evaluating rules (module evaluation counts as parsing).
     took: std::time::Duration,
+}
+
+/// The Terraform stage of a staged scan: root modules are evaluated, checked
+/// and freed a batch at a time. References never cross root modules, and the
+/// resources of a whole tree beside its parsed modules were the peak of the
+/// stage.
+fn terraform_stage(
+    loaded: &terraform::Loaded,
+    tf_opts: &terraform::Options,
+    tf_ids: &[FileId],
+    evaluator: &Evaluator,
+    files: &[SourceFile],
+    context_files: &std::collections::BTreeSet<String>,
+    threads: usize,
+) -> Staged {
+    let mut out = Staged::default();
+    let is_tf: std::collections::HashSet<FileId> = tf_ids.iter().copied().collect();
+    let mut ends = suppress::BlockEnds::new(files, |id| is_tf.contains(&id));
+    for batch in loaded.roots().chunks(TERRAFORM_BATCH_ROOTS) {
+        let mut part = loaded.evaluate(batch, tf_opts);
+        part.remap(tf_ids);
+        out.notes.append(&mut part.notes);
+        out.internal_errors.append(&mut part.internal_errors);
+        let t = Instant::now();
+        let (findings, mut errors, evaluations) = evaluator.run(&part.resources, files);
+        let batch: Vec<&Resource> = part.resources.iter().collect();
+        ends.add(&batch);
+        drop(batch);
+        out.findings.extend(findings);
+        out.errors.append(&mut errors);
+        out.evaluations += evaluations;
+        out.resources += part.resources.len();
+        out.outside_context += part
+            .resources
+            .iter()
+            .filter(|r| {
+                files
+                    .get(r.file as usize)
+                    .is_none_or(|f| !context_files.contains(&f.display))
+            })
+            .count();
+        crate::memory::drop_in_parallel(part.resources, threads);
+        out.took += t.elapsed();
+    }
+    out.directives = ends.directives(files);
+    out.tf_files = is_tf;
+    // The findings were made among the rules' temporaries and the resources;
+    // copies of them pack into fewer pages, and the freed model is returned
+    // before the Kubernetes stage (14 MB on the generated corpus).
+    out.findings = out.findings.to_vec();
+    out
 }
 
 struct Loaded {
@@ -663,44 +718,18 @@ fn scan_in_pool(opts: ScanOptions) -> Result<Scan, ScanError> {
         && tf_loaded.as_ref().is_some_and(|l| !l.roots().is_empty());
     let mut staged_out = Staged::default();
     if let (true, Some(tf_loaded)) = (staged, &tf_loaded) {
-        // Root modules are evaluated, checked and freed a batch at a time:
-        // references never cross root modules, and the resources of a whole
-        // tree beside its parsed modules were the peak of the stage.
         progress.start(Progress::EVALUATE, 0);
-        let is_tf: std::collections::HashSet<FileId> = tf_ids.iter().copied().collect();
-        let mut ends = suppress::BlockEnds::new(&files, |id| is_tf.contains(&id));
-        for batch in tf_loaded.roots().chunks(TERRAFORM_BATCH_ROOTS) {
-            let mut part = tf_loaded.evaluate(batch, &tf_opts);
-            part.remap(&tf_ids);
-            tf.notes.append(&mut part.notes);
-            tf.internal_errors.append(&mut part.internal_errors);
-            let t = Instant::now();
-            let (findings, mut errors, evaluations) = evaluator.run(&part.resources, &files);
-            let batch: Vec<&Resource> = part.resources.iter().collect();
-            ends.add(&batch);
-            drop(batch);
-            staged_out.findings.extend(findings);
-            staged_out.errors.append(&mut errors);
-            staged_out.evaluations += evaluations;
-            staged_out.resources += part.resources.len();
-            staged_out.outside_context += part
-                .resources
-                .iter()
-                .filter(|r| {
-                    files
-                        .get(r.file as usize)
-                        .is_none_or(|f| !context_files.contains(&f.display))
-                })
-                .count();
-            crate::memory::drop_in_parallel(part.resources, opts.threads);
-            staged_out.took += t.elapsed();
-        }
-        staged_out.directives = ends.directives(&files);
-        staged_out.tf_files = is_tf;
-        // The findings were made among the rules' temporaries and the
-        // resources; copies of them pack into fewer pages, and the freed model
-        // is returned before the Kubernetes stage (14 MB on the generated corpus).
-        staged_out.findings = staged_out.findings.to_vec();
+        staged_out = terraform_stage(
+            tf_loaded,
+            &tf_opts,
+            &tf_ids,
+            &evaluator,
+            &files,
+            &context_files,
+            opts.threads,
+        );
+        tf.notes.append(&mut staged_out.notes);
+        tf.internal_errors.append(&mut staged_out.internal_errors);
         if !opts.keep_texts {
             for &id in &tf_ids {
                 files[id as usize].release_text();
