@@ -61,6 +61,26 @@ pub fn level_for(rule: &Rule, env: Environment, base: Level) -> Option<Level> {
     }
 }
 
+/// Which checks an evaluation runs: the scan evaluates Terraform root
+/// modules a batch at a time, and the few checks that read other root
+/// modules once at the end ([`crate::rules::aws::reads_other_roots`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Checks {
+    All,
+    WithinRoot,
+    AcrossRoots,
+}
+
+impl Checks {
+    fn wants(self, rule: &Rule, r: &Resource) -> bool {
+        match self {
+            Checks::All => true,
+            Checks::WithinRoot => !crate::rules::aws::reads_other_roots(rule, r),
+            Checks::AcrossRoots => crate::rules::aws::reads_other_roots(rule, r),
+        }
+    }
+}
+
 impl Evaluator {
     pub fn new(
         rules: Vec<&'static Rule>,
@@ -91,6 +111,16 @@ impl Evaluator {
         &self,
         resources: &[Resource],
         files: &[SourceFile],
+    ) -> (Vec<Finding>, Vec<EvalError>, usize) {
+        self.run_checks(resources, files, Checks::All)
+    }
+
+    /// [`Evaluator::run`] with only the checks `which` selects.
+    pub fn run_checks(
+        &self,
+        resources: &[Resource],
+        files: &[SourceFile],
+        which: Checks,
     ) -> (Vec<Finding>, Vec<EvalError>, usize) {
         let relations = Relations::build_with_files(resources, files);
         let model = Model {
@@ -132,8 +162,8 @@ impl Evaluator {
                         self.eval_resource(
                             &mut part.rego,
                             &model,
-                            r,
-                            file,
+                            (r, file),
+                            which,
                             &mut part.findings,
                             &mut part.errors,
                         )
@@ -187,8 +217,8 @@ impl Evaluator {
         &self,
         rego: &mut Option<RegoRules>,
         model: &Model,
-        r: &Resource,
-        file: &SourceFile,
+        (r, file): (&Resource, &SourceFile),
+        which: Checks,
         findings: &mut Vec<Finding>,
         errors: &mut Vec<EvalError>,
     ) -> usize {
@@ -198,6 +228,7 @@ impl Evaluator {
         for rule in &self.rules {
             if !rule.meta.applies.matches(r)
                 || level_for(rule, r.environment, rule.meta.level).is_none()
+                || !which.wants(rule, r)
             {
                 continue;
             }

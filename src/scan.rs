@@ -12,7 +12,7 @@ use rayon::prelude::*;
 
 use crate::discover::{self, FileClass};
 use crate::environment::Classifier;
-use crate::evaluate::Evaluator;
+use crate::evaluate::{Checks, Evaluator};
 use crate::findings::{self, Finding};
 use crate::ingest::helm::{self, HelmOptions};
 use crate::ingest::kubernetes::{self, Outcome};
@@ -339,9 +339,10 @@ struct Staged {
 }
 
 /// The Terraform stage of a staged scan: root modules are evaluated, checked
-/// and freed a batch at a time. References never cross root modules, and the
-/// resources of a whole tree beside its parsed modules were the peak of the
-/// stage.
+/// and freed a batch at a time (the resources of a whole tree beside its
+/// parsed modules were the peak of the stage). Checks stay within a root
+/// module, except S3 buckets' companions by name: those checks run at the
+/// end, on the buckets and companions kept from every batch.
 fn terraform_stage(
     loaded: &terraform::Loaded,
     tf_opts: &terraform::Options,
@@ -354,13 +355,16 @@ fn terraform_stage(
     let mut out = Staged::default();
     let is_tf: std::collections::HashSet<FileId> = tf_ids.iter().copied().collect();
     let mut ends = suppress::BlockEnds::new(files, |id| is_tf.contains(&id));
+    // Kept to the end for the checks that read other root modules.
+    let mut across: Vec<Resource> = Vec::new();
     for batch in loaded.roots().chunks(TERRAFORM_BATCH_ROOTS) {
         let mut part = loaded.evaluate(batch, tf_opts);
         part.remap(tf_ids);
         out.notes.append(&mut part.notes);
         out.internal_errors.append(&mut part.internal_errors);
         let t = Instant::now();
-        let (findings, mut errors, evaluations) = evaluator.run(&part.resources, files);
+        let (findings, mut errors, evaluations) =
+            evaluator.run_checks(&part.resources, files, Checks::WithinRoot);
         let batch: Vec<&Resource> = part.resources.iter().collect();
         ends.add(&batch);
         drop(batch);
@@ -377,9 +381,23 @@ fn terraform_stage(
                     .is_none_or(|f| !context_files.contains(&f.display))
             })
             .count();
-        crate::memory::drop_in_parallel(part.resources, threads);
+        let (kept, done): (Vec<Resource>, Vec<Resource>) = part
+            .resources
+            .into_iter()
+            .partition(crate::rules::aws::read_across_roots);
+        across.extend(kept);
+        crate::memory::drop_in_parallel(done, threads);
         out.took += t.elapsed();
     }
+    // The checks that read other root modules, on what they read, in scan order.
+    let t = Instant::now();
+    let (findings, mut errors, evaluations) =
+        evaluator.run_checks(&across, files, Checks::AcrossRoots);
+    out.findings.extend(findings);
+    out.errors.append(&mut errors);
+    out.evaluations += evaluations;
+    crate::memory::drop_in_parallel(across, threads);
+    out.took += t.elapsed();
     out.directives = ends.directives(files);
     out.tf_files = is_tf;
     // The findings were made among the rules' temporaries and the resources;

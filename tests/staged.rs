@@ -83,3 +83,29 @@ fn generated_corpus_scans_the_same_staged_or_whole() {
     assert!(whole.findings.len() > 1000, "{}", whole.findings.len());
     assert_same(&early, &whole);
 }
+
+/// S3 bucket names are global: a bucket's versioning may be configured by
+/// name in another root module. With the two roots in different batches of
+/// the staged scan, the bucket must still be seen as versioned.
+#[test]
+fn s3_companions_by_name_count_across_batches() {
+    let dir = std::env::temp_dir().join(format!("infra-lint-s3-batches-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    // Root modules are evaluated in sorted order, 64 to a batch: the bucket
+    // is in the first and its versioning in the last of 130.
+    for i in 0..130 {
+        let root = dir.join(format!("stack-{i:03}"));
+        std::fs::create_dir_all(&root).expect("root dir");
+        let body = match i {
+            0 => "resource \"aws_s3_bucket\" \"logs\" {\n  bucket = \"acme-shared-logs\"\n}\n".to_string(),
+            129 => "resource \"aws_s3_bucket_versioning\" \"logs\" {\n  bucket = \"acme-shared-logs\"\n  versioning_configuration {\n    status = \"Enabled\"\n  }\n}\n".to_string(),
+            _ => format!("resource \"aws_sqs_queue\" \"q\" {{\n  name = \"q-{i}\"\n}}\n"),
+        };
+        std::fs::write(root.join("main.tf"), body).expect("main.tf");
+    }
+    let (early, whole) = scan_both(vec![dir.clone()]);
+    let _ = std::fs::remove_dir_all(&dir);
+    let versioning = |s: &Scan| s.findings.iter().filter(|f| f.rule_id == "AWS021").count();
+    assert_eq!(versioning(&whole), 0, "versioned by name in another root");
+    assert_same(&early, &whole);
+}

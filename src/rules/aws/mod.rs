@@ -20,6 +20,8 @@ mod vpc;
 use crate::model::{AttrPath, Node, Resource, Value};
 use crate::rules::{Ctx, Rule};
 
+pub use s3::{read_across_roots, reads_other_roots};
+
 pub static RULES: &[&Rule] = &[
     &rds::STORAGE_ENCRYPTED,
     &rds::MULTI_AZ,

@@ -57,6 +57,35 @@ const PAB_FLAGS: [&str; 4] = [
     "restrict_public_buckets",
 ];
 
+/// Whether checking `rule` on `r` reads other root modules: bucket names
+/// are global, so a bucket's companions by literal name count wherever they
+/// are ([`companions_of`]). Every other check stays in its root module.
+pub fn reads_other_roots(rule: &Rule, r: &Resource) -> bool {
+    &*r.kind == BUCKET
+        && [
+            &ENCRYPTION_KMS,
+            &VERSIONING_ENABLED,
+            &LIFECYCLE_RULES,
+            &PUBLIC_ACCESS_BLOCKED,
+        ]
+        .iter()
+        .any(|x| x.meta.id == rule.meta.id)
+}
+
+/// Whether such a check may read `r` (or check it): the buckets and their
+/// companions.
+pub fn read_across_roots(r: &Resource) -> bool {
+    [
+        BUCKET,
+        SSE,
+        VERSIONING,
+        LIFECYCLE,
+        PUBLIC_ACCESS_BLOCK,
+        ACCOUNT_PUBLIC_ACCESS_BLOCK,
+    ]
+    .contains(&&*r.kind)
+}
+
 pub static ENCRYPTION_KMS: Rule = Rule {
     meta: RuleMeta {
         id: "AWS020",
