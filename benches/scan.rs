@@ -327,6 +327,22 @@ fn bench_scans(c: &mut Criterion) {
                 })
             },
         );
+        // As the CLI scans: the model freed stage by stage, texts once parsed.
+        g.bench_with_input(
+            BenchmarkId::new("scan_all_rules_staged", threads),
+            &threads,
+            |b, &t| {
+                b.iter(|| {
+                    scan::scan(ScanOptions {
+                        free_model_early: true,
+                        keep_texts: false,
+                        ..scan_options(dir, t)
+                    })
+                    .map(|s| s.findings.len())
+                    .ok()
+                })
+            },
+        );
     }
     g.finish();
 }
