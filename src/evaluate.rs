@@ -63,7 +63,7 @@ pub fn level_for(rule: &Rule, env: Environment, base: Level) -> Option<Level> {
 
 /// Which checks an evaluation runs: the scan evaluates Terraform root
 /// modules a batch at a time, and the few checks that read other root
-/// modules once at the end ([`crate::rules::aws::reads_other_roots`]).
+/// modules once at the end ([`crate::rules::reads_other_roots`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Checks {
     All,
@@ -75,8 +75,8 @@ impl Checks {
     fn wants(self, rule: &Rule, r: &Resource) -> bool {
         match self {
             Checks::All => true,
-            Checks::WithinRoot => !crate::rules::aws::reads_other_roots(rule, r),
-            Checks::AcrossRoots => crate::rules::aws::reads_other_roots(rule, r),
+            Checks::WithinRoot => !crate::rules::reads_other_roots(rule, r),
+            Checks::AcrossRoots => crate::rules::reads_other_roots(rule, r),
         }
     }
 }

@@ -384,7 +384,7 @@ fn terraform_stage(
         let (kept, done): (Vec<Resource>, Vec<Resource>) = part
             .resources
             .into_iter()
-            .partition(crate::rules::aws::read_across_roots);
+            .partition(crate::rules::read_across_roots);
         across.extend(kept);
         crate::memory::drop_in_parallel(done, threads);
         out.took += t.elapsed();

@@ -321,6 +321,19 @@ pub fn builtin() -> Vec<&'static Rule> {
     rules
 }
 
+/// Whether checking `rule` on `r` reads resources of other Terraform root
+/// modules. Every check stays in its root module except S3 buckets'
+/// companions by name (bucket names are global); the scan runs those once,
+/// on what [`read_across_roots`] keeps from every root module.
+pub fn reads_other_roots(rule: &Rule, r: &Resource) -> bool {
+    aws::reads_other_roots(rule, r)
+}
+
+/// Whether a check that [`reads_other_roots`] may read (or check) `r`.
+pub fn read_across_roots(r: &Resource) -> bool {
+    aws::read_across_roots(r)
+}
+
 /// Look a rule up by id or slug.
 pub fn find(id: &str) -> Option<&'static Rule> {
     builtin()
