@@ -132,9 +132,9 @@ fn marker_in(line: &str) -> Option<(usize, &str)> {
     Some((comment_start, &line[idx + MARKER.len()..]))
 }
 
-/// For each line where a node starts, the last line of the largest node starting there.
-fn block_ends(resources: &[&Resource]) -> BTreeMap<u32, u32> {
-    let mut ends: BTreeMap<u32, u32> = BTreeMap::new();
+/// Into `ends`: for each line where a node of `resources` starts, the last
+/// line of the largest node starting there.
+fn block_ends(ends: &mut BTreeMap<u32, u32>, resources: &[&Resource]) {
     let mut note = |start: u32, end: u32| {
         let e = ends.entry(start).or_insert(end);
         *e = (*e).max(end);
@@ -164,7 +164,6 @@ fn block_ends(resources: &[&Resource]) -> BTreeMap<u32, u32> {
             }
         }
     }
-    ends
 }
 
 /// The extents of resource blocks in the files that have directives (a
@@ -200,17 +199,18 @@ impl BlockEnds {
                 by_file.entry(r.file).or_default().push(r);
             }
         }
-        let found: Vec<(FileId, BTreeMap<u32, u32>)> = by_file
+        // Each file's extents so far, grown on all threads.
+        let grown: Vec<(FileId, BTreeMap<u32, u32>)> = by_file
+            .into_iter()
+            .map(|(id, rs)| (id, self.ends.remove(&id).unwrap_or_default(), rs))
+            .collect::<Vec<_>>()
             .into_par_iter()
-            .map(|(id, rs)| (id, block_ends(&rs)))
+            .map(|(id, mut ends, rs)| {
+                block_ends(&mut ends, &rs);
+                (id, ends)
+            })
             .collect();
-        for (id, more) in found {
-            let ends = self.ends.entry(id).or_default();
-            for (start, end) in more {
-                let e = ends.entry(start).or_insert(end);
-                *e = (*e).max(end);
-            }
-        }
+        self.ends.extend(grown);
     }
 
     /// The comment directives of the marked files, in file order.
