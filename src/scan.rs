@@ -1145,7 +1145,6 @@ fn relocate_plan_findings(
     }
 }
 
-/// Read and evaluate the Terraform modules among the candidates.
 /// Read the Terraform files among `candidates` (see [`terraform::load`]);
 /// `None` when there are none.
 fn terraform_load(

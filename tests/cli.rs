@@ -169,10 +169,15 @@ fn usage_errors_exit_2() {
 
 // ---------------------------------------------------------------------- stdin
 
+/// What `helm template` prints for the workspace's chart, to pipe to stdin.
+fn helm_stream(tmp: &tempfile::TempDir) -> Vec<u8> {
+    std::fs::read(tmp.path().join("cli/helm-rendered.yaml")).expect("stream")
+}
+
 #[test]
 fn stdin_stream_is_reported_under_its_stdin_name() {
     let tmp = workspace();
-    let stream = std::fs::read(tmp.path().join("cli/helm-rendered.yaml")).expect("stream");
+    let stream = helm_stream(&tmp);
     let run = run_in(
         tmp.path(),
         baseline(&["-", "--stdin-name", "rendered.yaml", "--format", "json"]),
@@ -240,7 +245,7 @@ fn stdin_and_files_together() {
 #[test]
 fn human_report_frames_stdin_and_files() {
     let tmp = workspace();
-    let stream = std::fs::read(tmp.path().join("cli/helm-rendered.yaml")).expect("stream");
+    let stream = helm_stream(&tmp);
     let run = run_in(
         tmp.path(),
         baseline(&[
