@@ -84,11 +84,12 @@ impl Checks {
 impl Evaluator {
     pub fn new(
         rules: Vec<&'static Rule>,
-        settings: Settings,
+        mut settings: Settings,
         policies: &Policies,
         timeout: Option<Duration>,
         levels: BTreeMap<String, Level>,
     ) -> Result<Self> {
+        settings.parse_defaults(&rules);
         let rego = RegoRules::new(&rules, &policies.files, timeout)?;
         let inventory = policies.uses_inventory();
         Ok(Evaluator {

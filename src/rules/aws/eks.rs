@@ -543,7 +543,7 @@ fn parse_version(s: &str) -> Option<(u64, u64)> {
 
 fn version(ctx: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
     let setting = ctx.settings.get(ctx.rule, "min_version");
-    let min_text = match &setting {
+    let min_text = match &*setting {
         serde_json::Value::String(s) => s.clone(),
         other => other.to_string(),
     };
