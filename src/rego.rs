@@ -175,7 +175,9 @@ fn path_of(v: &RValue) -> AttrPath {
     )
 }
 
-/// The model value as a regorus value, built directly (no JSON text).
+/// The model value as a regorus value, built directly (no JSON text). Keys
+/// are the model's shared `Arc<str>` (regorus' strings are `Arc<str>` too),
+/// so converting a map allocates no key strings.
 pub fn value(node: &Node) -> RValue {
     match &node.value {
         Value::Null | Value::Unknown => RValue::Null,
@@ -187,7 +189,7 @@ pub fn value(node: &Node) -> RValue {
         Value::Map(entries) => RValue::from(
             entries
                 .iter()
-                .map(|e| (RValue::from(e.key.as_ref()), value(&e.value)))
+                .map(|e| (RValue::String(e.key.clone()), value(&e.value)))
                 .collect::<BTreeMap<_, _>>(),
         ),
     }
