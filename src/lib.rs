@@ -12,6 +12,7 @@ pub mod findings;
 pub mod ingest;
 pub mod memory;
 pub mod model;
+pub mod parallel;
 pub mod policy;
 pub mod progress;
 pub mod rego;

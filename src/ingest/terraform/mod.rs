@@ -155,6 +155,7 @@ impl Loaded {
     pub fn evaluate(&self, roots: &[PathBuf], opts: &Options) -> Output {
         let results: Vec<RootResult> = roots
             .par_iter()
+            .with_max_len(1)
             .map(|dir| evaluate_root(&self.project, dir, opts))
             .collect();
         let mut out = Output::default();

@@ -372,8 +372,11 @@ pub fn load(candidates: &[Candidate], var_files: &[PathBuf], paths: &Paths) -> P
     let mut loose_vars: Vec<PathBuf> = Vec::new();
     // Resolved on all threads: a path lookup per file was a serial stretch
     // at the start of a large scan.
-    let resolved: Vec<Option<PathBuf>> =
-        candidates.par_iter().map(|c| canonical(&c.path)).collect();
+    let resolved: Vec<Option<PathBuf>> = candidates
+        .par_iter()
+        .with_max_len(crate::parallel::FILES_PER_JOB)
+        .map(|c| canonical(&c.path))
+        .collect();
     for path in resolved {
         let Some(path) = path else {
             continue;
@@ -404,10 +407,12 @@ pub fn load(candidates: &[Candidate], var_files: &[PathBuf], paths: &Paths) -> P
         // from being returned (46 MB on the generated corpus).
         let texts: Vec<(PathBuf, Vec<Result<Unparsed, ReadFile>>)> = wave
             .par_iter()
+            .with_max_len(1)
             .map(|d| (d.clone(), read_dir(d, paths)))
             .collect();
         let read: Vec<(PathBuf, Vec<ReadFile>)> = texts
             .into_par_iter()
+            .with_max_len(1)
             .map(|(d, files)| (d, files.into_iter().map(parse_text).collect()))
             .collect();
         // File ids are given in order; the modules are then built, and their
@@ -418,6 +423,7 @@ pub fn load(candidates: &[Candidate], var_files: &[PathBuf], paths: &Paths) -> P
             .collect();
         let built: Vec<Built> = split
             .into_par_iter()
+            .with_max_len(1)
             .map(|(dir, (config_files, var_files))| {
                 let config =
                     ModuleConfig::build(dir.clone(), paths.display(&dir), config_files, var_files);
