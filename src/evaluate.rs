@@ -34,10 +34,9 @@ pub struct Evaluator {
     pub progress: Option<std::sync::Arc<crate::scan::Progress>>,
 }
 
-/// What one parallel split of the resources produced.
+/// What one chunk of the resources produced.
 #[derive(Default)]
 struct Part {
-    rego: Option<RegoRules>,
     findings: Vec<Finding>,
     errors: Vec<EvalError>,
     evaluations: usize,
@@ -140,61 +139,25 @@ impl Evaluator {
                 });
             }
         }
-        // Findings accumulate per rayon split, not per resource: a Vec per
-        // resource (capacity 4 at its first push) cost a large plan more
-        // memory than its findings.
+        // Findings accumulate per chunk of resources, not per resource: a Vec
+        // per resource (capacity 4 at its first push) cost a large plan more
+        // memory than its findings. Chunks keep both threads busy to the end
+        // (`crate::parallel`); the engine is cloned per rayon job and dropped
+        // with it (one kept per part held 10 MB on the generated corpus).
         let parts: Vec<Part> = resources
-            .par_iter()
-            .fold(
-                || Part {
-                    rego: base.clone(),
-                    ..Part::default()
-                },
-                |mut part, r| {
-                    if let Some(p) = &self.progress {
-                        p.tick();
-                    }
-                    let Some(file) = files.get(r.file as usize) else {
-                        return part;
-                    };
-                    let before = (part.findings.len(), part.errors.len());
-                    // A bug in one rule must not stop the scan of the rest.
-                    let count = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        self.eval_resource(
-                            &mut part.rego,
-                            &model,
-                            (r, file),
-                            which,
-                            &mut part.findings,
-                            &mut part.errors,
-                        )
-                    }));
-                    match count {
-                        Ok(n) => part.evaluations += n,
-                        Err(payload) => {
-                            // What the failed resource produced is dropped with it.
-                            part.findings.truncate(before.0);
-                            part.errors.truncate(before.1);
-                            let mut f = crate::scan::scanner_finding(
-                                &crate::rules::INTERNAL_ERROR,
-                                r.file,
-                                r.header().start,
-                                format!(
-                                    "internal error while evaluating {}: {}",
-                                    r.address,
-                                    crate::scan::panic_message(&*payload)
-                                ),
-                            );
-                            f.resource = Some(r.address.clone());
-                            part.findings.push(f);
-                        }
+            .par_chunks(crate::parallel::RESOURCES_PER_JOB)
+            .map_init(
+                || base.clone(),
+                |rego, chunk| {
+                    let mut part = Part::default();
+                    for r in chunk {
+                        self.eval_guarded(rego, &model, r, which, &mut part);
                     }
                     part
                 },
             )
             .collect();
-        // In resource order (split points vary with work stealing; the
-        // order must not), into the first part's vector: it is not copied.
+        // In resource order, into the first part's vector: it is not copied.
         let total: usize = parts.iter().map(|p| p.findings.len()).sum();
         let mut parts = parts.into_iter();
         let (mut findings, mut evaluations) = match parts.next() {
@@ -212,6 +175,56 @@ impl Evaluator {
         }
         errors.sort();
         (findings, errors, evaluations)
+    }
+
+    /// [`Evaluator::eval_resource`] into `part`; a panic in a rule becomes
+    /// an internal-error finding on the resource (a bug in one rule must not
+    /// stop the scan of the rest).
+    fn eval_guarded(
+        &self,
+        rego: &mut Option<RegoRules>,
+        model: &Model,
+        r: &Resource,
+        which: Checks,
+        part: &mut Part,
+    ) {
+        if let Some(p) = &self.progress {
+            p.tick();
+        }
+        let Some(file) = model.files.get(r.file as usize) else {
+            return;
+        };
+        let before = (part.findings.len(), part.errors.len());
+        let count = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.eval_resource(
+                rego,
+                model,
+                (r, file),
+                which,
+                &mut part.findings,
+                &mut part.errors,
+            )
+        }));
+        match count {
+            Ok(n) => part.evaluations += n,
+            Err(payload) => {
+                // What the failed resource produced is dropped with it.
+                part.findings.truncate(before.0);
+                part.errors.truncate(before.1);
+                let mut f = crate::scan::scanner_finding(
+                    &crate::rules::INTERNAL_ERROR,
+                    r.file,
+                    r.header().start,
+                    format!(
+                        "internal error while evaluating {}: {}",
+                        r.address,
+                        crate::scan::panic_message(&*payload)
+                    ),
+                );
+                f.resource = Some(r.address.clone());
+                part.findings.push(f);
+            }
+        }
     }
 
     fn eval_resource(
