@@ -87,12 +87,24 @@ impl Relations {
     /// Relations of a scan whose `FileId`s index `files`.
     pub fn build_with_files(resources: &[Resource], files: &[SourceFile]) -> Relations {
         let mut rel = Relations::default();
-        let mut dirs: BTreeMap<&str, u32> = BTreeMap::new();
+        let mut dirs: HashMap<&str, u32> = HashMap::new();
+        // Files come in walk order, a directory's files together: most
+        // lookups are the previous file's directory. This runs once per
+        // Terraform batch over the whole file table, on one thread.
+        let mut last: Option<(&str, u32)> = None;
+        rel.file_roots.reserve_exact(files.len());
         for f in files {
             // `display` is `/`-separated; the directory is everything before the last `/`.
             let dir = f.display.rsplit_once('/').map_or("", |(d, _)| d);
-            let next = dirs.len() as u32;
-            rel.file_roots.push(*dirs.entry(dir).or_insert(next));
+            let id = match last {
+                Some((d, id)) if d == dir => id,
+                _ => {
+                    let next = dirs.len() as u32;
+                    *dirs.entry(dir).or_insert(next)
+                }
+            };
+            last = Some((dir, id));
+            rel.file_roots.push(id);
         }
         rel.resource_roots = resources.par_iter().map(|r| rel.root_of(r)).collect();
         rel.referrers = referrers(resources);
