@@ -58,6 +58,8 @@ pub fn floor(pool: &rayon::ThreadPool, dir: &Path) -> Counts {
         let (candidates, _) = discover::walk(&[dir.to_path_buf()], dir, threads);
         candidates
             .par_iter()
+            // Cut as finely as the scan cuts its reads and parses.
+            .with_max_len(infra_lint::parallel::FILES_PER_JOB)
             .map(|c| {
                 let Ok(text) = std::fs::read_to_string(&c.path) else {
                     return Counts::default();
