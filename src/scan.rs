@@ -936,20 +936,21 @@ fn scan_in_pool(opts: ScanOptions) -> Result<Scan, ScanError> {
         crate::memory::release_free_pages();
     }
     stats.rule_evaluations = evaluations + staged_out.evaluations;
-    // Into the larger vector (the order does not matter: sorted below), grown
-    // once to the exact size (doubling it would hold half as much again).
-    let mut parts = [rule_findings, std::mem::take(&mut staged_out.findings)];
-    let total = found.len() + parts.iter().map(Vec::len).sum::<usize>();
-    for more in &mut parts {
-        if more.len() > found.len() {
-            std::mem::swap(&mut found, more);
-        }
+    // Into one vector of the exact size (the order does not matter: sorted
+    // below; doubling would hold half as much again), moved on all threads:
+    // one thread took 15 ms to copy them and fault the pages in.
+    let parts = [
+        std::mem::take(&mut found),
+        rule_findings,
+        std::mem::take(&mut staged_out.findings),
+    ];
+    found.reserve_exact(parts.iter().map(Vec::len).sum());
+    for more in parts {
+        found.par_extend(
+            more.into_par_iter()
+                .with_min_len(crate::parallel::RESOURCES_PER_JOB),
+        );
     }
-    found.reserve_exact(total - found.len());
-    for more in &mut parts {
-        found.append(more);
-    }
-    drop(parts);
     errors.append(&mut staged_out.errors);
     errors.sort();
     for e in errors {

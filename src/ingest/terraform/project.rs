@@ -389,6 +389,9 @@ pub fn load(candidates: &[Candidate], var_files: &[PathBuf], paths: &Paths) -> P
             continue;
         };
         match module_file_kind(&name) {
+            // Files come in walk order, a directory's files together: the
+            // set (a serial path comparison per insert) sees each directory once.
+            Some(Kind::Hcl | Kind::Json) if scanned_dirs.last() == Some(&dir) => {}
             Some(Kind::Hcl | Kind::Json) => {
                 scanned_dirs.insert(dir);
             }
