@@ -35,7 +35,7 @@ pub static REQUIRED_TAGS: Rule = Rule {
 };
 
 /// Common AWS resource types that take `tags` (and so the provider's
-/// `default_tags`). A resource of another `aws_*` type is checked when it
+/// `default_tags`), sorted for a binary search. A resource of another `aws_*` type is checked when it
 /// writes a `tags` argument, which proves it taggable; companion types
 /// without tags (`aws_route`, `aws_iam_role_policy_attachment`, the
 /// `aws_s3_bucket_*` configurations…) are never checked.
@@ -91,8 +91,8 @@ const TAGGABLE: &[&str] = &[
     "aws_launch_template",
     "aws_lb",
     "aws_lb_target_group",
-    "aws_msk_cluster",
     "aws_mq_broker",
+    "aws_msk_cluster",
     "aws_nat_gateway",
     "aws_network_acl",
     "aws_network_interface",
@@ -135,29 +135,30 @@ fn required_tags(ctx: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
         return;
     }
     let writes_tags = r.attributes.get("tags").is_some();
-    if !writes_tags && !TAGGABLE.contains(&&*r.kind) {
+    if !writes_tags && TAGGABLE.binary_search(&&*r.kind).is_err() {
         return;
     }
     let Some(present) = tag_keys(r) else {
         return;
     };
     let exact = ctx.settings.bool(ctx.rule, "exact_case");
-    let key = |k: &str| {
+    // Compared without building normalized copies: this runs on every AWS
+    // resource of a tree.
+    let same = |a: &str, b: &str| {
         if exact {
-            k.to_string()
+            a == b
         } else {
-            k.chars()
-                .filter(|c| !matches!(c, '_' | '-' | ' '))
-                .flat_map(char::to_lowercase)
-                .collect()
+            loose(a).eq(loose(b))
         }
     };
-    let present: Vec<String> = present.iter().map(|k| key(k)).collect();
-    let missing: Vec<String> = ctx
-        .settings
-        .strings(ctx.rule, "required_tags")
-        .into_iter()
-        .filter(|t| !present.contains(&key(t)))
+    let required = ctx.settings.get(ctx.rule, "required_tags");
+    let missing: Vec<&str> = required
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(serde_json::Value::as_str)
+        .filter(|t| !present.iter().any(|k| same(k, t)))
         .collect();
     if missing.is_empty() {
         return;
@@ -180,9 +181,17 @@ fn required_tags(ctx: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
     ));
 }
 
+/// A tag key as compared unless `exact_case`: lower case, without `_`, `-`
+/// and spaces.
+fn loose(key: &str) -> impl Iterator<Item = char> + '_ {
+    key.chars()
+        .filter(|c| !matches!(c, '_' | '-' | ' '))
+        .flat_map(char::to_lowercase)
+}
+
 /// The keys of the tags a resource carries with a non-empty value; `None`
 /// when they cannot be known.
-fn tag_keys(r: &Resource) -> Option<Vec<String>> {
+fn tag_keys(r: &Resource) -> Option<Vec<&str>> {
     if &*r.kind == "aws_autoscaling_group" {
         let mut keys = Vec::new();
         let legacy = attr(r, "tags");
@@ -197,7 +206,7 @@ fn tag_keys(r: &Resource) -> Option<Vec<String>> {
         for t in items {
             let k = child(t, "key")?.as_str()?;
             if has_value(child(t, "value")) {
-                keys.push(k.to_string());
+                keys.push(k);
             }
         }
         // `dynamic "tag"` over an unknown collection: the keys are unknown.
@@ -213,7 +222,7 @@ fn tag_keys(r: &Resource) -> Option<Vec<String>> {
             entries
                 .iter()
                 .filter(|e| has_value(Some(&e.value)))
-                .map(|e| e.key.to_string())
+                .map(|e| &*e.key)
                 .collect(),
         ),
         Some(_) => None,
@@ -227,5 +236,21 @@ fn has_value(v: Option<&Node>) -> bool {
         Some(Value::Unknown) => true,
         Some(Value::Str(s)) => !s.trim().is_empty(),
         Some(_) => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn taggable_types_are_sorted_for_binary_search() {
+        assert!(super::TAGGABLE.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn loose_keys_ignore_case_and_separators() {
+        let same = |a: &str, b: &str| super::loose(a).eq(super::loose(b));
+        assert!(same("cost_center", "CostCenter"));
+        assert!(same("Cost Center", "cost-center"));
+        assert!(!same("Owner", "Owners"));
     }
 }
