@@ -71,3 +71,63 @@ fn stricter_settings_report() {
         ]
     );
 }
+
+const TAGGED: &str = r#"
+resource "aws_sqs_queue" "jobs" {
+  name = "jobs"
+  tags = {
+    environment = "production"
+    owner       = "platform"
+    cost_center = "CC-1042"
+  }
+}
+"#;
+
+/// (line, message) of the AWS071 findings on `main.tf` holding `TAGGED`.
+fn tag_findings(config: Option<&str>) -> Vec<(u64, String)> {
+    let tmp = tempdir();
+    write_files(tmp.path(), &[("main.tf", TAGGED)]);
+    if let Some(c) = config {
+        write_files(tmp.path(), &[(".infra-lint.yaml", c)]);
+    }
+    let run = run_in(
+        tmp.path(),
+        [".", "--rule", "AWS071", "--format", "json"],
+        None,
+    );
+    assert!(run.code() <= 1, "{}", run.stderr);
+    let json = run.json();
+    json["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["line"].as_u64().expect("line"),
+                f["message"].as_str().expect("message").to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn tag_keys_match_loosely_unless_exact_case() {
+    // cost_center satisfies CostCenter, environment Environment.
+    assert_eq!(tag_findings(None), Vec::<(u64, String)>::new());
+    let exact = "rules:\n  AWS071:\n    settings:\n      exact_case: true\n";
+    assert_eq!(
+        tag_findings(Some(exact)),
+        [(
+            4,
+            "aws_sqs_queue.jobs lacks the required tags Environment, Owner, CostCenter".to_string()
+        )]
+    );
+    let custom = "rules:\n  AWS071:\n    settings:\n      required_tags: [Owner, Team]\n";
+    assert_eq!(
+        tag_findings(Some(custom)),
+        [(
+            4,
+            "aws_sqs_queue.jobs lacks the required tag Team".to_string()
+        )]
+    );
+}
