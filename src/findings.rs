@@ -1,5 +1,7 @@
 //! Findings: what rules report, in the order reports print them.
 
+use std::fmt::Write as _;
+
 use rayon::slice::ParallelSliceMut;
 
 use crate::model::AttrPath;
@@ -48,11 +50,20 @@ impl Finding {
         let file = files
             .get(self.location.file as usize)
             .map_or("", |f| f.display.as_str());
-        let subject = match &self.resource {
-            Some(address) => format!("{address}|{}", self.path),
-            None => self.message.clone(),
-        };
-        format!("{:016x}", fnv1a(&[self.rule_id, file, &subject]))
+        // Hashed as written, without building the subject string: the JSON
+        // and SARIF reports fingerprint every finding.
+        let mut h = Fnv::new();
+        h.part(self.rule_id);
+        h.part(file);
+        match &self.resource {
+            Some(address) => {
+                // Writing to the hasher cannot fail.
+                let _ = write!(h, "{address}|{}", self.path);
+            }
+            None => h.bytes(self.message.as_bytes()),
+        }
+        h.end_part();
+        format!("{:016x}", h.0)
     }
 }
 
@@ -102,21 +113,43 @@ fn permute<T>(items: &mut [T], mut order: Vec<u32>) {
     }
 }
 
-/// FNV-1a: a hash that is stable across platforms, versions and runs.
-fn fnv1a(parts: &[&str]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for part in parts {
-        for b in part.bytes().chain(std::iter::once(0xff)) {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
+/// FNV-1a: a hash that is stable across platforms, versions and runs. Parts
+/// end with a 0xff byte (which UTF-8 text never holds).
+struct Fnv(u64);
+
+impl Fnv {
+    fn new() -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+
+    fn bytes(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 ^= u64::from(b);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
         }
     }
-    h
+
+    fn end_part(&mut self) {
+        self.bytes(&[0xff]);
+    }
+
+    fn part(&mut self, s: &str) {
+        self.bytes(s.as_bytes());
+        self.end_part();
+    }
+}
+
+impl std::fmt::Write for Fnv {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.bytes(s.as_bytes());
+        Ok(())
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Seg;
     use crate::source::{Pos, Span};
 
     fn finding(line: u32, rule_id: &'static str, resource: &str) -> Finding {
@@ -135,6 +168,40 @@ mod tests {
             suppression: None,
             origin: Vec::new(),
         }
+    }
+
+    /// Fingerprints are what code scanning matches alerts by across runs:
+    /// they must stay the FNV-1a of rule, file and subject (address `|`
+    /// path, or the message), each part ended by 0xff.
+    #[test]
+    fn fingerprints_keep_their_definition() {
+        let reference = |parts: &[&str]| {
+            let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+            for part in parts {
+                for b in part.bytes().chain([0xff]) {
+                    h ^= u64::from(b);
+                    h = h.wrapping_mul(0x0100_0000_01b3);
+                }
+            }
+            format!("{h:016x}")
+        };
+        let files = vec![SourceFile::new(None, "k8s/app.yaml".into(), String::new())];
+        let mut f = finding(3, "K8S001", "Deployment/web");
+        f.path = AttrPath(vec![Seg::Key("spec".into()), Seg::Index(0)]);
+        assert_eq!(
+            f.fingerprint(&files),
+            reference(&[
+                "K8S001",
+                "k8s/app.yaml",
+                &format!("Deployment/web|{}", f.path)
+            ])
+        );
+        f.resource = None;
+        assert_eq!(
+            f.fingerprint(&files),
+            reference(&["K8S001", "k8s/app.yaml", "m"])
+        );
+        assert_eq!(f.fingerprint(&[]), reference(&["K8S001", "", "m"]));
     }
 
     #[test]
