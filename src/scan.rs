@@ -854,10 +854,14 @@ fn scan_in_pool(opts: ScanOptions) -> Result<Scan, ScanError> {
             .get(id as usize)
             .is_some_and(|f| context_files.contains(&f.display))
     });
-    let by_display = helm::FileIndex::new(files.iter().map(|f| f.display.as_str()));
+    // Built only when Helm output or a chart needs it: over every file of a
+    // large tree it was a serial stretch of several milliseconds.
+    let index = std::cell::OnceCell::new();
+    let by_display =
+        || index.get_or_init(|| helm::FileIndex::new(files.iter().map(|f| f.display.as_str())));
     for (chart, display, error) in chart_failures {
         let chart = &charts[chart];
-        let file = by_display.get(&chart.chart_yaml).unwrap_or(0);
+        let file = by_display().get(&chart.chart_yaml).unwrap_or(0);
         found.push(chart_not_rendered(file, &chart.display, &display, &error));
     }
     for r in &mut resources {
@@ -868,7 +872,7 @@ fn scan_in_pool(opts: ScanOptions) -> Result<Scan, ScanError> {
             .and_then(|i| charts.get(i));
         if let Some(origin) = &mut r.helm {
             origin.template =
-                helm::resolve_template(&origin.source, from, &known_charts, &by_display);
+                helm::resolve_template(&origin.source, from, &known_charts, by_display());
         }
         if let Some(ns) = &opts.default_namespace {
             kubernetes::apply_default_namespace(r, ns);
