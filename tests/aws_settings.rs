@@ -31,22 +31,27 @@ resource "aws_eks_node_group" "general" {
 }
 "#;
 
-/// (rule, line) of the findings of AWS041, AWS043 and AWS044 on `main.tf`.
-fn findings(config: Option<&str>) -> Vec<(String, u64)> {
+/// The JSON report of `rules` on a `main.tf` holding `tf`, with `config`
+/// as `.infra-lint.yaml` when given.
+fn scan(tf: &str, config: Option<&str>, rules: &[&str]) -> serde_json::Value {
     let tmp = tempdir();
-    write_files(tmp.path(), &[("main.tf", CLUSTER)]);
+    write_files(tmp.path(), &[("main.tf", tf)]);
     if let Some(c) = config {
         write_files(tmp.path(), &[(".infra-lint.yaml", c)]);
     }
-    let run = run_in(
-        tmp.path(),
-        [
-            ".", "--rule", "AWS041", "--rule", "AWS043", "--rule", "AWS044", "--format", "json",
-        ],
-        None,
-    );
+    let mut args = vec!["."];
+    for rule in rules {
+        args.extend(["--rule", rule]);
+    }
+    args.extend(["--format", "json"]);
+    let run = run_in(tmp.path(), args, None);
     assert!(run.code() <= 1, "{}", run.stderr);
-    rule_file_line(&run.json())
+    run.json()
+}
+
+/// (rule, line) of the findings of AWS041, AWS043 and AWS044 on `main.tf`.
+fn findings(config: Option<&str>) -> Vec<(String, u64)> {
+    rule_file_line(&scan(CLUSTER, config, &["AWS041", "AWS043", "AWS044"]))
         .into_iter()
         .map(|(rule, _, line)| (rule, line))
         .collect()
@@ -85,19 +90,7 @@ resource "aws_sqs_queue" "jobs" {
 
 /// (line, message) of the AWS071 findings on `main.tf` holding `TAGGED`.
 fn tag_findings(config: Option<&str>) -> Vec<(u64, String)> {
-    let tmp = tempdir();
-    write_files(tmp.path(), &[("main.tf", TAGGED)]);
-    if let Some(c) = config {
-        write_files(tmp.path(), &[(".infra-lint.yaml", c)]);
-    }
-    let run = run_in(
-        tmp.path(),
-        [".", "--rule", "AWS071", "--format", "json"],
-        None,
-    );
-    assert!(run.code() <= 1, "{}", run.stderr);
-    let json = run.json();
-    json["findings"]
+    scan(TAGGED, config, &["AWS071"])["findings"]
         .as_array()
         .expect("findings")
         .iter()
