@@ -157,17 +157,11 @@ impl Evaluator {
                 },
             )
             .collect();
-        // In resource order, into the first part's vector: it is not copied.
+        // In resource order, into one vector of the exact size (parts are
+        // small: keeping the first one's vector saved nothing).
         let total: usize = parts.iter().map(|p| p.findings.len()).sum();
-        let mut parts = parts.into_iter();
-        let (mut findings, mut evaluations) = match parts.next() {
-            Some(mut first) => {
-                errors.append(&mut first.errors);
-                (first.findings, first.evaluations)
-            }
-            None => (Vec::new(), 0),
-        };
-        findings.reserve_exact(total - findings.len());
+        let mut findings = Vec::with_capacity(total);
+        let mut evaluations = 0;
         for mut p in parts {
             findings.append(&mut p.findings);
             errors.append(&mut p.errors);
