@@ -980,9 +980,9 @@ impl<'p> Inst<'p> {
         if provider.split('.').next() != Some("aws") {
             return;
         }
-        let defaults = self.providers().get(&provider).cloned().unwrap_or(V::Null);
-        let tags_entry = attributes.entry("tags").cloned();
-        let defaults_empty = match &defaults {
+        let defaults = self.providers().get(&provider).unwrap_or(&V::Null);
+        let tags_entry = attributes.entry("tags");
+        let defaults_empty = match defaults {
             V::Null => true,
             V::Map(m) => m.is_empty(),
             _ => false,
@@ -991,19 +991,18 @@ impl<'p> Inst<'p> {
             return;
         }
         let header = decl.block.header;
-        let (key_span, span) = tags_entry
-            .as_ref()
-            .map_or((header, header), |e| (e.key_span, e.value.span));
-        let value = match (&defaults, tags_entry.as_ref().map(|e| &e.value.value)) {
+        let (key_span, span) = tags_entry.map_or((header, header), |e| (e.key_span, e.value.span));
+        let value = match (defaults, tags_entry.map(|e| &e.value.value)) {
             (V::Unknown(_), _) | (_, Some(Value::Unknown)) => Value::Unknown,
             (V::Map(_) | V::Null, None | Some(Value::Map(_) | Value::Null)) => {
-                let mut merged: BTreeMap<String, Entry> = BTreeMap::new();
-                if let V::Map(m) = &defaults {
+                // Borrowed keys: the resource's own tags override the defaults.
+                let mut merged: BTreeMap<&str, Entry> = BTreeMap::new();
+                if let V::Map(m) = defaults {
                     for (k, v) in m.iter() {
                         let mut refs = Vec::new();
                         let node = spread(v, span, &mut AttrPath::root(), &mut refs);
                         merged.insert(
-                            k.clone(),
+                            k.as_str(),
                             Entry {
                                 key: k.as_str().into(),
                                 key_span,
@@ -1012,9 +1011,9 @@ impl<'p> Inst<'p> {
                         );
                     }
                 }
-                if let Some(e) = &tags_entry {
+                if let Some(e) = tags_entry {
                     for t in e.value.entries() {
-                        merged.insert(t.key.to_string(), t.clone());
+                        merged.insert(&t.key, t.clone());
                     }
                 }
                 Value::Map(merged.into_values().collect())
