@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use super::eval::{Budget, Env, Eval, EvalError, Scope};
-use super::ir::{Block, Body, Expr, ExprKind, ObjKey, Op, Part};
+use super::ir::{Block, Body, Expr, ExprKind, Key, ObjKey, Op, Part};
 use super::module::{Mode, ModuleCall, ModuleConfig};
 use super::project::{is_local, Project};
 use super::types::Ty;
@@ -272,7 +272,7 @@ impl<'p> Inst<'p> {
         for body in bodies {
             for a in &body.attrs {
                 given.insert(
-                    a.name.clone(),
+                    a.name.to_string(),
                     ev.eval(&a.expr, None).unwrap_or_else(|_| V::unknown()),
                 );
             }
@@ -679,14 +679,14 @@ impl<'p> Inst<'p> {
                 let ev = self.ev();
                 let mut given = BTreeMap::new();
                 for a in &call.block.body.attrs {
-                    if MODULE_META.contains(&a.name.as_str())
-                        || a.name == "source"
-                        || a.name == "version"
+                    if MODULE_META.contains(&&*a.name)
+                        || &*a.name == "source"
+                        || &*a.name == "version"
                     {
                         continue;
                     }
                     given.insert(
-                        a.name.clone(),
+                        a.name.to_string(),
                         ev.eval(&a.expr, env).unwrap_or_else(|_| V::unknown()),
                     );
                 }
@@ -1144,28 +1144,28 @@ impl<'e> Builder<'e> {
     ) -> Node {
         let mut entries = Vec::new();
         for a in &body.attrs {
-            if skip.contains(&a.name.as_str()) {
+            if skip.contains(&&*a.name) {
                 continue;
             }
             let v = self.ev.eval(&a.expr, env).unwrap_or_else(|_| V::unknown());
-            self.path.push(a.name.as_str());
+            self.path.push(&*a.name);
             let node = self.located(&a.expr, v);
             self.path.0.pop();
             entries.push(Entry {
-                key: a.name.as_str().into(),
+                key: a.name.clone(),
                 key_span: a.name_span,
                 value: node,
             });
         }
         // Group blocks by type, in order of first appearance.
-        let mut groups: Vec<(String, Span, Span, Vec<Node>)> = Vec::new();
+        let mut groups: Vec<(Key, Span, Span, Vec<Node>)> = Vec::new();
         for b in &body.blocks {
-            if skip_blocks.contains(&b.kind.as_str()) {
+            if skip_blocks.contains(&&*b.kind) {
                 continue;
             }
-            let kind = if b.kind == "dynamic" {
+            let kind: Key = if &*b.kind == "dynamic" {
                 match b.labels.first() {
-                    Some(l) => l.clone(),
+                    Some(l) => l.as_str().into(),
                     None => continue,
                 }
             } else {
@@ -1179,10 +1179,10 @@ impl<'e> Builder<'e> {
                 }
             };
             let start = groups[gi].3.len();
-            let nodes = if b.kind == "dynamic" {
+            let nodes = if &*b.kind == "dynamic" {
                 self.dynamic(b, &kind, env, start)
             } else {
-                self.path.push(kind.as_str());
+                self.path.push(&*kind);
                 self.path.push(start);
                 let n = self.body(&b.body, env, b.span, &[], &[]);
                 self.path.0.truncate(self.path.0.len() - 2);
@@ -1192,7 +1192,7 @@ impl<'e> Builder<'e> {
         }
         for (kind, kind_span, span, items) in groups {
             entries.push(Entry {
-                key: kind.into(),
+                key: kind,
                 key_span: kind_span,
                 value: Node::new(Value::Seq(items), span),
             });

@@ -4,6 +4,10 @@
 
 use crate::source::Span;
 
+/// Attribute and block names: shared with the model's map keys, so every
+/// instance of a resource (count, for_each) reuses them without copying.
+pub type Key = std::sync::Arc<str>;
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Expr {
     pub kind: ExprKind,
@@ -126,14 +130,14 @@ pub struct Body {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Attr {
-    pub name: String,
+    pub name: Key,
     pub name_span: Span,
     pub expr: Expr,
 }
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Block {
-    pub kind: String,
+    pub kind: Key,
     pub labels: Vec<String>,
     /// The block type keyword.
     pub kind_span: Span,
@@ -146,17 +150,17 @@ pub struct Block {
 
 impl Body {
     pub fn attr(&self, name: &str) -> Option<&Attr> {
-        self.attrs.iter().rev().find(|a| a.name == name)
+        self.attrs.iter().rev().find(|a| &*a.name == name)
     }
 
     /// Remove and return the attribute [`Body::attr`] would return.
     pub fn take_attr(&mut self, name: &str) -> Option<Attr> {
-        let i = self.attrs.iter().rposition(|a| a.name == name)?;
+        let i = self.attrs.iter().rposition(|a| &*a.name == name)?;
         Some(self.attrs.remove(i))
     }
 
     pub fn blocks<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = &'a Block> + 'a {
-        self.blocks.iter().filter(move |b| b.kind == kind)
+        self.blocks.iter().filter(move |b| &*b.kind == kind)
     }
 }
 

@@ -168,7 +168,7 @@ fn objects(v: &JNode) -> Vec<&JNode> {
 
 fn block(kind: &str, kind_span: Span, span: Span, labels: Vec<String>) -> Block {
     Block {
-        kind: kind.to_string(),
+        kind: kind.into(),
         labels,
         kind_span,
         header: kind_span,
@@ -179,7 +179,7 @@ fn block(kind: &str, kind_span: Span, span: Span, labels: Vec<String>) -> Block 
 
 fn attr(name: &str, span: Span, expr: Expr) -> Attr {
     Attr {
-        name: name.to_string(),
+        name: name.into(),
         name_span: span,
         expr,
     }
@@ -501,7 +501,7 @@ mod tests {
         );
         let body = parse_config(&f).expect("parses");
         let r = &body.blocks[0];
-        assert_eq!(r.kind, "resource");
+        assert_eq!(&*r.kind, "resource");
         assert_eq!(r.labels, ["aws_s3_bucket", "b"]);
         assert!(matches!(
             r.body.attr("bucket").map(|a| &a.expr.kind),
@@ -512,7 +512,7 @@ mod tests {
             Some(5)
         );
         assert!(r.body.attr("tags").is_some());
-        assert_eq!(r.body.blocks[0].kind, "versioning");
+        assert_eq!(&*r.body.blocks[0].kind, "versioning");
         let v = &body.blocks[1];
         assert!(
             matches!(v.body.attr("default").map(|a| &a.expr.kind), Some(ExprKind::Str(s)) if s == "${literal}")

@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
-use super::ir::{Block, Body, Expr};
+use super::ir::{Block, Body, Expr, Key};
 use crate::source::FileId;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -144,7 +144,7 @@ impl ModuleConfig {
     }
 
     fn add(&mut self, file: FileId, mut b: Block) {
-        match (b.kind.as_str(), b.labels.as_slice()) {
+        match (&*b.kind, b.labels.as_slice()) {
             ("variable", [name]) => {
                 let name = name.clone();
                 // Moved out of the block, which is not kept: the IR is most
@@ -165,7 +165,8 @@ impl ModuleConfig {
             }
             ("locals", []) => {
                 for a in b.body.attrs {
-                    self.locals.insert(a.name, Located { file, expr: a.expr });
+                    self.locals
+                        .insert(a.name.to_string(), Located { file, expr: a.expr });
                 }
             }
             ("output", [name]) => {
@@ -175,7 +176,7 @@ impl ModuleConfig {
                 }
             }
             ("resource" | "data", [ty, name]) => {
-                let mode = if b.kind == "data" {
+                let mode = if &*b.kind == "data" {
                     Mode::Data
                 } else {
                     Mode::Managed
@@ -228,7 +229,7 @@ impl ModuleConfig {
     }
 
     fn apply_override(&mut self, file: FileId, b: Block) {
-        match (b.kind.as_str(), b.labels.as_slice()) {
+        match (&*b.kind, b.labels.as_slice()) {
             ("variable", [name]) => {
                 if let Some(v) = self.variables.get_mut(name) {
                     if let Some(a) = b.body.attr("default") {
@@ -249,7 +250,7 @@ impl ModuleConfig {
                 return;
             }
             ("resource" | "data", [ty, name]) => {
-                let mode = if b.kind == "data" {
+                let mode = if &*b.kind == "data" {
                     Mode::Data
                 } else {
                     Mode::Managed
@@ -289,7 +290,7 @@ fn backend_of(file: FileId, b: Block) -> Option<BackendDecl> {
         .body
         .blocks
         .into_iter()
-        .find(|x| x.kind == "backend" && x.labels.len() == 1)?;
+        .find(|x| &*x.kind == "backend" && x.labels.len() == 1)?;
     Some(BackendDecl {
         ty: block.labels.first()?.clone(),
         file,
@@ -302,7 +303,7 @@ fn merge_body(base: &mut Body, over: Body) {
         base.attrs.retain(|x| x.name != a.name);
         base.attrs.push(a);
     }
-    let kinds: Vec<String> = over.blocks.iter().map(|b| b.kind.clone()).collect();
+    let kinds: Vec<Key> = over.blocks.iter().map(|b| b.kind.clone()).collect();
     base.blocks.retain(|b| !kinds.contains(&b.kind));
     base.blocks.extend(over.blocks);
 }

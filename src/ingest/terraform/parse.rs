@@ -260,7 +260,7 @@ impl Conv<'_> {
                 Structure::Attribute(a) => {
                     let span = self.span(a.span(), fallback);
                     out.attrs.push(Attr {
-                        name: a.key.as_str().to_string(),
+                        name: a.key.as_str().into(),
                         name_span: self.span(a.key.span(), span),
                         expr: self.expr(&a.value, span),
                     });
@@ -285,7 +285,7 @@ impl Conv<'_> {
             .map(|r| self.span(Some(r), kind_span))
             .unwrap_or(kind_span);
         Block {
-            kind: b.ident.as_str().to_string(),
+            kind: b.ident.as_str().into(),
             labels: b.labels.iter().map(|l| l.as_str().to_string()).collect(),
             kind_span,
             header: kind_span.to(header_end),
