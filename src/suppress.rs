@@ -245,44 +245,53 @@ pub fn collect_in<'a>(
     let mut ends = BlockEnds::new(files, wanted);
     ends.add(&resources);
     let mut out = ends.directives(files);
-    for r in resources
-        .iter()
+    // Annotations are looked up on all threads (tens of thousands of objects
+    // on a large tree); collected in resource order.
+    let annotated: Vec<Directive> = resources
+        .par_iter()
         .filter(|r| r.platform == Platform::Kubernetes)
+        .flat_map_iter(|r| annotation_directives(r))
+        .collect();
+    out.extend(annotated);
+    out
+}
+
+/// The `infra-lint.io/ignore` annotations of one object and of its pod template.
+fn annotation_directives(r: &Resource) -> Vec<Directive> {
+    let mut out = Vec::new();
+    for annotations in [
+        r.attributes.get_path(&["metadata", "annotations"]),
+        r.attributes
+            .get_path(&["spec", "template", "metadata", "annotations"]),
+    ]
+    .into_iter()
+    .flatten()
     {
-        for annotations in [
-            r.attributes.get_path(&["metadata", "annotations"]),
-            r.attributes
-                .get_path(&["spec", "template", "metadata", "annotations"]),
-        ]
-        .into_iter()
-        .flatten()
-        {
-            let Some(entry) = annotations.entry(ANNOTATION) else {
-                continue;
-            };
-            let Some(list) = entry.value.as_str() else {
-                continue;
-            };
-            let rules: Vec<String> = list
-                .split([',', ' '])
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-                .collect();
-            let reason = annotations
-                .get(ANNOTATION_REASON)
-                .and_then(Node::as_str)
-                .unwrap_or_default()
-                .to_string();
-            out.push(Directive {
-                file: r.file,
-                at: entry.key_span.start,
-                rules,
-                until: None,
-                reason,
-                scope: Scope::Resource(r.address.clone()),
-            });
-        }
+        let Some(entry) = annotations.entry(ANNOTATION) else {
+            continue;
+        };
+        let Some(list) = entry.value.as_str() else {
+            continue;
+        };
+        let rules: Vec<String> = list
+            .split([',', ' '])
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect();
+        let reason = annotations
+            .get(ANNOTATION_REASON)
+            .and_then(Node::as_str)
+            .unwrap_or_default()
+            .to_string();
+        out.push(Directive {
+            file: r.file,
+            at: entry.key_span.start,
+            rules,
+            until: None,
+            reason,
+            scope: Scope::Resource(r.address.clone()),
+        });
     }
     out
 }
