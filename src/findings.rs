@@ -47,6 +47,11 @@ impl Finding {
     /// Identity that survives unrelated edits (no line numbers): rule, file,
     /// resource and attribute path. File-level findings add their message.
     pub fn fingerprint(&self, files: &[SourceFile]) -> String {
+        format!("{:016x}", self.fingerprint_hash(files))
+    }
+
+    /// The number [`Finding::fingerprint`] writes in hex.
+    pub fn fingerprint_hash(&self, files: &[SourceFile]) -> u64 {
         let file = files
             .get(self.location.file as usize)
             .map_or("", |f| f.display.as_str());
@@ -63,7 +68,7 @@ impl Finding {
             None => h.bytes(self.message.as_bytes()),
         }
         h.end_part();
-        format!("{:016x}", h.0)
+        h.0
     }
 }
 

@@ -24,6 +24,8 @@ pub enum Format {
 /// wherever it is rendered), without building it: on large scans that one
 /// string was tens of MB, built on one thread. Items are rendered on
 /// `threads` threads a batch at a time, so only a batch of text is held.
+/// `render(item, indent, text)` appends the item's pretty JSON to `text`,
+/// its lines after the first indented by `indent` spaces.
 pub fn write_spliced<T: Sync>(
     out: &mut dyn std::io::Write,
     skeleton: &str,
@@ -31,7 +33,7 @@ pub fn write_spliced<T: Sync>(
     field: &str,
     items: &[T],
     threads: usize,
-    render: impl Fn(&T) -> String + Sync,
+    render: impl Fn(&T, usize, &mut String) + Sync,
 ) -> std::io::Result<()> {
     use rayon::prelude::*;
     // Fields before the array hold numbers, fixed names or escaped strings,
@@ -42,36 +44,56 @@ pub fn write_spliced<T: Sync>(
         return out.write_all(b"\n");
     };
     out.write_all(&skeleton.as_bytes()[..at])?;
-    write!(out, "\n{pad}\"{field}\": [\n")?;
+    write!(out, "\n{pad}\"{field}\": [")?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads.max(1))
         .build()
         .map_err(std::io::Error::other)?;
-    let indented = |item: &T| {
-        let text = render(item);
-        let mut out = String::with_capacity(text.len() + 64 * (pad.len() + 2));
-        for (i, line) in text.split('\n').enumerate() {
-            if i > 0 {
-                out.push('\n');
-            }
-            out.push_str(pad);
-            out.push_str("  ");
-            out.push_str(line);
+    let indent = pad.len() + 2;
+    // A job renders a run of items into one text: `,` and the item's
+    // indented first line before each.
+    let run = |items: &[T]| {
+        let mut text = String::with_capacity(items.len() * 768);
+        for item in items {
+            text.push_str(",\n");
+            text.extend(std::iter::repeat_n(' ', indent));
+            render(item, indent, &mut text);
         }
-        out
+        text
     };
-    for (n, batch) in items.chunks(SPLICE_BATCH).enumerate() {
-        let texts: Vec<String> = pool.install(|| batch.par_iter().map(indented).collect());
-        for (i, text) in texts.iter().enumerate() {
-            if n > 0 || i > 0 {
-                out.write_all(b",\n")?;
-            }
+    let mut first = true;
+    for batch in items.chunks(SPLICE_BATCH) {
+        let texts: Vec<String> = pool.install(|| {
+            batch
+                .par_chunks(crate::parallel::RESOURCES_PER_JOB)
+                .map(run)
+                .collect()
+        });
+        for text in &texts {
+            // The very first item has no `,` before it.
+            let text = match first {
+                true => &text[1..],
+                false => text.as_str(),
+            };
+            first = false;
             out.write_all(text.as_bytes())?;
         }
     }
     write!(out, "\n{pad}]")?;
     out.write_all(&skeleton.as_bytes()[at + marker.len()..])?;
     out.write_all(b"\n")
+}
+
+/// Append `text` (pretty JSON) to `out` with every line but the first
+/// indented by `indent` spaces: a value rendered alone, placed at its depth.
+pub fn push_indented(out: &mut String, text: &str, indent: usize) {
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+            out.extend(std::iter::repeat_n(' ', indent));
+        }
+        out.push_str(line);
+    }
 }
 
 /// Items rendered per parallel batch by [`write_spliced`]: enough to keep

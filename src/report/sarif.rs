@@ -289,8 +289,18 @@ pub fn write(
         properties: None,
     };
     let skeleton = serde_json::to_string_pretty(&log).map_err(std::io::Error::other)?;
-    super::write_spliced(out, &skeleton, "      ", "results", &kept, threads, |f| {
-        let r = result(scan, f, index.get(f.rule_id).copied().unwrap_or(0));
-        serde_json::to_string_pretty(&r).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
-    })
+    super::write_spliced(
+        out,
+        &skeleton,
+        "      ",
+        "results",
+        &kept,
+        threads,
+        |f, indent, text| {
+            let r = result(scan, f, index.get(f.rule_id).copied().unwrap_or(0));
+            let json = serde_json::to_string_pretty(&r)
+                .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+            super::push_indented(text, &json, indent);
+        },
+    )
 }
