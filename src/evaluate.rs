@@ -266,7 +266,8 @@ impl Evaluator {
         if rego_wanted.is_empty() {
             return evaluated;
         }
-        let input = rego::input(r, file, model.resources, model.relations);
+        let needs = engine.needs(&rego_wanted);
+        let input = rego::input_for(r, file, model.resources, model.relations, needs);
         for (rule, result) in engine.eval(input, &rego_wanted) {
             match result {
                 Ok(hits) => findings.extend(

@@ -21,6 +21,75 @@ pub struct RegoRules {
     engine: Engine,
     /// Each Rego rule with its `deny` and `warn` queries (when declared).
     queries: Vec<(&'static Rule, Option<String>, Option<String>)>,
+    /// The parts of the input each rule's policies read, by rule id.
+    needs: BTreeMap<&'static str, InputNeeds>,
+}
+
+/// The costly parts of the policy input ([`input_for`]) that policies read:
+/// found in their text, so that a part no loaded policy mentions is not
+/// built for every resource. Any use of `input` other than `input.NAME`
+/// (`input[...]`, `object.get(input, ...)`, `with input as`), and any
+/// reference to `data.` (another package may read the input), needs all.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct InputNeeds {
+    pub attributes: bool,
+    pub pod: bool,
+    pub related: bool,
+    pub unknown: bool,
+    pub references: bool,
+}
+
+impl InputNeeds {
+    pub const ALL: InputNeeds = InputNeeds {
+        attributes: true,
+        pod: true,
+        related: true,
+        unknown: true,
+        references: true,
+    };
+
+    /// What the policy text `source` reads of the input.
+    pub fn of_source(source: &str) -> InputNeeds {
+        let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+        let bytes = source.as_bytes();
+        let mut needs = InputNeeds::default();
+        if source.contains("data.") {
+            return InputNeeds::ALL;
+        }
+        for (at, _) in source.match_indices("input") {
+            let end = at + "input".len();
+            if at > 0 && (ident(bytes[at - 1]) || bytes[at - 1] == b'.') {
+                continue;
+            }
+            if bytes.get(end).is_some_and(|&b| ident(b)) {
+                continue;
+            }
+            if bytes.get(end) != Some(&b'.') {
+                return InputNeeds::ALL;
+            }
+            let name_len = bytes[end + 1..].iter().take_while(|&&b| ident(b)).count();
+            match &source[end + 1..end + 1 + name_len] {
+                "attributes" => needs.attributes = true,
+                "pod" => needs.pod = true,
+                "related" => needs.related = true,
+                "unknown" => needs.unknown = true,
+                "references" => needs.references = true,
+                "" => return InputNeeds::ALL,
+                _ => {}
+            }
+        }
+        needs
+    }
+
+    pub fn union(self, o: InputNeeds) -> InputNeeds {
+        InputNeeds {
+            attributes: self.attributes || o.attributes,
+            pod: self.pod || o.pod,
+            related: self.related || o.related,
+            unknown: self.unknown || o.unknown,
+            references: self.references || o.references,
+        }
+    }
 }
 
 /// Results of one resource's evaluation, per rule.
@@ -36,7 +105,12 @@ impl RegoRules {
     ) -> Result<Option<RegoRules>> {
         let mut engine = Engine::new();
         let mut queries = Vec::new();
+        let mut needs = BTreeMap::new();
         let user_sources: Vec<&str> = user.iter().map(|f| f.source.as_str()).collect();
+        // User files may add to any package, built-in ones included.
+        let user_needs = user_sources.iter().fold(InputNeeds::default(), |n, s| {
+            n.union(InputNeeds::of_source(s))
+        });
         for rule in rules {
             if let Check::Rego {
                 package,
@@ -59,6 +133,10 @@ impl RegoRules {
                         .then(|| format!("data.{package}.{entry}"))
                 };
                 queries.push((*rule, query("deny"), query("warn")));
+                needs.insert(
+                    rule.meta.id,
+                    InputNeeds::of_source(source).union(user_needs),
+                );
             }
         }
         if queries.is_empty() {
@@ -74,7 +152,11 @@ impl RegoRules {
         if let Some(limit) = timeout {
             crate::policy::limit_time(&mut engine, limit);
         }
-        let mut rules = RegoRules { engine, queries };
+        let mut rules = RegoRules {
+            engine,
+            queries,
+            needs,
+        };
         // Missing builtins only fail when evaluated: evaluate every entry point once now.
         // A policy that runs out of time on empty input is reported per resource.
         rules.engine.set_input(RValue::new_object());
@@ -94,6 +176,18 @@ impl RegoRules {
     /// Data for every evaluation (`data.infralint.inventory`).
     pub fn add_data(&mut self, data: RValue) -> Result<()> {
         self.engine.add_data(data)
+    }
+
+    /// What the policies of `rules` read of the input.
+    pub fn needs(&self, rules: &[&'static Rule]) -> InputNeeds {
+        rules.iter().fold(InputNeeds::default(), |n, r| {
+            n.union(
+                self.needs
+                    .get(r.meta.id)
+                    .copied()
+                    .unwrap_or(InputNeeds::ALL),
+            )
+        })
     }
 
     /// Evaluate the given Rego rules on one resource's input.
@@ -227,12 +321,25 @@ pub fn input(
     resources: &[Resource],
     relations: &Relations,
 ) -> RValue {
-    let attributes = value(&r.attributes);
+    input_for(r, file, resources, relations, InputNeeds::ALL)
+}
+
+/// [`input`] with only the costly parts that `needs` names (the rest is
+/// left out: no loaded policy reads it).
+pub fn input_for(
+    r: &Resource,
+    file: &SourceFile,
+    resources: &[Resource],
+    relations: &Relations,
+    needs: InputNeeds,
+) -> RValue {
+    let attributes = needs.attributes.then(|| value(&r.attributes));
+    let platform = match r.platform {
+        crate::model::Platform::Kubernetes => "kubernetes",
+        crate::model::Platform::Terraform => "terraform",
+    };
     let mut fields = vec![
-        (
-            "platform",
-            RValue::from(format!("{:?}", r.platform).to_lowercase()),
-        ),
+        ("platform", RValue::from(platform)),
         ("type", RValue::from(r.kind.as_ref())),
         ("kind", RValue::from(r.kind.as_ref())),
         ("api_version", opt(r.api_version.as_deref())),
@@ -242,12 +349,16 @@ pub fn input(
         ("environment", RValue::from(r.environment.as_str())),
         ("file", RValue::from(file.display.as_str())),
     ];
-    if let Some(pod) = PodView::of(r) {
-        let pod_spec = attributes
-            .as_object()
-            .ok()
-            .and_then(|_| lookup(&attributes, &pod.path))
-            .unwrap_or(RValue::Null);
+    if let Some(pod) = PodView::of(r).filter(|_| needs.pod) {
+        // Shared with `attributes` when that is built, else converted alone.
+        let pod_spec = match &attributes {
+            Some(attributes) => attributes
+                .as_object()
+                .ok()
+                .and_then(|_| lookup(attributes, &pod.path))
+                .unwrap_or(RValue::Null),
+            None => value(pod.spec),
+        };
         let containers = pod
             .containers()
             .iter()
@@ -256,13 +367,17 @@ pub fn input(
                     Some(Seg::Index(i)) => *i as u64,
                     _ => 0,
                 };
+                let spec = match c.path.0.strip_prefix(pod.path.0.as_slice()) {
+                    Some(rest) => lookup(&pod_spec, &AttrPath(rest.to_vec())),
+                    None => Some(value(c.node)),
+                };
                 object(vec![
                     ("name", RValue::from(c.name)),
                     ("type", RValue::from(c.kind.field())),
                     ("label", RValue::from(c.kind.label())),
                     ("index", RValue::from(index)),
                     ("path", path_value(&c.path)),
-                    ("spec", lookup(&attributes, &c.path).unwrap_or(RValue::Null)),
+                    ("spec", spec.unwrap_or(RValue::Null)),
                 ])
             })
             .collect::<Vec<_>>();
@@ -275,25 +390,33 @@ pub fn input(
             ]),
         ));
     }
-    fields.push(("related", related(r, resources, relations)));
-    if r.platform == crate::model::Platform::Terraform {
-        fields.push(("unknown", unknown_paths(&r.attributes)));
-        fields.push((
-            "references",
-            RValue::from(
-                r.references
-                    .iter()
-                    .map(|(p, target)| {
-                        object(vec![
-                            ("path", path_value(p)),
-                            ("address", RValue::from(target.as_str())),
-                        ])
-                    })
-                    .collect::<Vec<_>>(),
-            ),
-        ));
+    if needs.related {
+        fields.push(("related", related(r, resources, relations)));
     }
-    fields.push(("attributes", attributes));
+    if r.platform == crate::model::Platform::Terraform {
+        if needs.unknown {
+            fields.push(("unknown", unknown_paths(&r.attributes)));
+        }
+        if needs.references {
+            fields.push((
+                "references",
+                RValue::from(
+                    r.references
+                        .iter()
+                        .map(|(p, target)| {
+                            object(vec![
+                                ("path", path_value(p)),
+                                ("address", RValue::from(target.as_str())),
+                            ])
+                        })
+                        .collect::<Vec<_>>(),
+                ),
+            ));
+        }
+    }
+    if let Some(attributes) = attributes {
+        fields.push(("attributes", attributes));
+    }
     object(fields)
 }
 
@@ -431,4 +554,103 @@ fn lookup(root: &RValue, path: &AttrPath) -> Option<RValue> {
         };
     }
     Some(v.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::environment::Classifier;
+    use crate::ingest::kubernetes::{ingest, Outcome};
+
+    #[test]
+    fn needs_are_read_from_the_policy_text() {
+        let pod_only = InputNeeds {
+            pod: true,
+            ..InputNeeds::default()
+        };
+        let attributes_only = InputNeeds {
+            attributes: true,
+            ..InputNeeds::default()
+        };
+        assert_eq!(
+            InputNeeds::of_source(include_str!("../policies/kubernetes/privileged.rego")),
+            pod_only
+        );
+        assert_eq!(
+            InputNeeds::of_source(include_str!("../policies/kubernetes/storage_class.rego")),
+            attributes_only
+        );
+        // `object.get(input, …)` could read any part.
+        assert_eq!(
+            InputNeeds::of_source(include_str!("../policies/terraform/state_backend.rego")),
+            InputNeeds::ALL
+        );
+        for all in [
+            "x := input",
+            "x := input[\"pod\"]",
+            "f(input)",
+            "deny contains m if { data.lib.bad; m := \"x\" }",
+            "y := input.",
+        ] {
+            assert_eq!(InputNeeds::of_source(all), InputNeeds::ALL, "{all}");
+        }
+        assert_eq!(
+            InputNeeds::of_source("import input.related as r\nmyinput.attributes\nx.input.pod\ninputs.unknown\nt := input.references\nk := input.kind"),
+            InputNeeds {
+                related: true,
+                references: true,
+                ..InputNeeds::default()
+            }
+        );
+        assert_eq!(
+            InputNeeds::of_source("deny contains \"x\" if true"),
+            InputNeeds::default()
+        );
+    }
+
+    const POD: &str = "apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      hostNetwork: true
+      initContainers:
+        - {name: init, image: busybox}
+      containers:
+        - name: web
+          image: nginx
+          securityContext: {privileged: true}
+";
+
+    #[test]
+    fn a_partial_input_holds_the_same_parts() {
+        let file = SourceFile::new(None, "web.yaml".to_string(), POD.to_string());
+        let Outcome::Resources(resources) = ingest(&file, 0, &Classifier::default()) else {
+            panic!("a Deployment")
+        };
+        let relations = Relations::build(&resources);
+        let r = &resources[0];
+        let full = input(r, &file, &resources, &relations);
+        let pod_only = InputNeeds {
+            pod: true,
+            ..InputNeeds::default()
+        };
+        let part = input_for(r, &file, &resources, &relations, pod_only);
+        let field = |v: &RValue, k: &str| {
+            v.as_object()
+                .ok()
+                .and_then(|o| o.get(&RValue::from(k)).cloned())
+        };
+        assert!(field(&full, "pod").is_some());
+        assert_eq!(field(&part, "pod"), field(&full, "pod"));
+        assert_eq!(field(&part, "address"), field(&full, "address"));
+        assert_eq!(field(&part, "platform"), Some(RValue::from("kubernetes")));
+        assert_eq!(field(&part, "attributes"), None);
+        assert_eq!(field(&part, "related"), None);
+        let nothing = input_for(r, &file, &resources, &relations, InputNeeds::default());
+        assert_eq!(field(&nothing, "pod"), None);
+        assert_eq!(field(&nothing, "kind"), field(&full, "kind"));
+    }
 }
