@@ -355,7 +355,7 @@ pub fn input_for(
             Some(attributes) => attributes
                 .as_object()
                 .ok()
-                .and_then(|_| lookup(attributes, &pod.path))
+                .and_then(|_| lookup(attributes, pod.path))
                 .unwrap_or(RValue::Null),
             None => value(pod.spec),
         };
@@ -363,11 +363,9 @@ pub fn input_for(
             .containers()
             .iter()
             .map(|c| {
-                let index = match c.path.0.last() {
-                    Some(Seg::Index(i)) => *i as u64,
-                    _ => 0,
-                };
-                let spec = match c.path.0.strip_prefix(pod.path.0.as_slice()) {
+                let index = c.index() as u64;
+                let path = c.path();
+                let spec = match path.0.strip_prefix(pod.path.0.as_slice()) {
                     Some(rest) => lookup(&pod_spec, &AttrPath(rest.to_vec())),
                     None => Some(value(c.node)),
                 };
@@ -376,7 +374,7 @@ pub fn input_for(
                     ("type", RValue::from(c.kind.field())),
                     ("label", RValue::from(c.kind.label())),
                     ("index", RValue::from(index)),
-                    ("path", path_value(&c.path)),
+                    ("path", path_value(&path)),
                     ("spec", spec.unwrap_or(RValue::Null)),
                 ])
             })
@@ -384,7 +382,7 @@ pub fn input_for(
         fields.push((
             "pod",
             object(vec![
-                ("path", path_value(&pod.path)),
+                ("path", path_value(pod.path)),
                 ("spec", pod_spec),
                 ("containers", RValue::from(containers)),
             ]),

@@ -1,6 +1,6 @@
 //! One pod-spec view over every workload kind, so rules are written once.
 
-use super::{AttrPath, Node, Resource};
+use super::{AttrPath, Node, Resource, Seg};
 
 /// Kinds with a pod template, and where the pod spec sits in each.
 pub fn pod_spec_path(kind: &str) -> Option<AttrPath> {
@@ -44,15 +44,40 @@ impl ContainerKind {
     }
 }
 
-/// A container of a pod spec, with its path inside the resource.
+/// A container of a pod spec, with its path inside the resource (built
+/// when asked for: most checks of most containers report nothing).
 pub struct Container<'a> {
     pub kind: ContainerKind,
     pub node: &'a Node,
-    pub path: AttrPath,
     pub name: &'a str,
+    pod_path: &'a AttrPath,
+    index: usize,
 }
 
 impl Container<'_> {
+    /// Its path inside the resource: `spec.template.spec.containers[0]`.
+    pub fn path(&self) -> AttrPath {
+        self.at(std::iter::empty::<Seg>())
+    }
+
+    /// The path of `segs` below the container.
+    pub fn at<I, S>(&self, segs: I) -> AttrPath
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<Seg>,
+    {
+        let mut path = self
+            .pod_path
+            .join([Seg::from(self.kind.field()), Seg::Index(self.index)]);
+        path.0.extend(segs.into_iter().map(Into::into));
+        path
+    }
+
+    /// Its index in its list (`containers`, `initContainers`, …).
+    pub fn index(&self) -> usize {
+        self.index
+    }
+
     /// A native sidecar: an init container that keeps running with the pod.
     pub fn is_sidecar(&self) -> bool {
         self.kind == ContainerKind::Init
@@ -68,13 +93,13 @@ impl Container<'_> {
 /// The pod spec of a workload.
 pub struct PodView<'a> {
     pub spec: &'a Node,
-    pub path: AttrPath,
+    pub path: &'a AttrPath,
     pub resource: &'a Resource,
 }
 
 impl<'a> PodView<'a> {
     pub fn of(resource: &'a Resource) -> Option<PodView<'a>> {
-        let path = resource.pod_spec.clone()?;
+        let path = resource.pod_spec.as_ref()?;
         let spec = resource.attributes.at(&path.0)?;
         Some(PodView {
             spec,
@@ -97,8 +122,9 @@ impl<'a> PodView<'a> {
                 out.push(Container {
                     kind,
                     node,
-                    path: self.path.join([kind.field().into(), super::Seg::Index(i)]),
                     name: node.get("name").and_then(Node::as_str).unwrap_or("?"),
+                    pod_path: self.path,
+                    index: i,
                 });
             }
         }
@@ -125,7 +151,7 @@ impl<'a> PodView<'a> {
         field: &str,
     ) -> Option<(&'a Node, AttrPath)> {
         if let Some(n) = container.node.get_path(&["securityContext", field]) {
-            return Some((n, container.path.join(["securityContext", field])));
+            return Some((n, container.at(["securityContext", field])));
         }
         let n = self.spec.get_path(&["securityContext", field])?;
         Some((n, self.path.join(["securityContext", field])))

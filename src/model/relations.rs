@@ -58,9 +58,11 @@ pub struct Relations {
     /// Terraform: who references an address, through which attribute
     /// (`aws_s3_bucket_versioning.v["a"]` → `aws_s3_bucket.b["a"]` by `bucket`).
     referrers: BTreeMap<String, Vec<(Idx, AttrPath)>>,
-    /// The root-module directory of each file, as an index into the distinct
-    /// directories; empty when built without files (one root for all).
-    file_roots: Vec<u32>,
+    /// The root-module directory of each file of the resources, as an index
+    /// into their distinct directories.
+    file_roots: HashMap<FileId, u32>,
+    /// Built with files; without, every resource is in one root module.
+    by_files: bool,
     /// The root module of each resource (by index), per `file_roots`.
     resource_roots: Vec<u32>,
     /// Indexes rules build on first use, once per scan ([`Relations::cached`]).
@@ -87,24 +89,26 @@ impl Relations {
     /// Relations of a scan whose `FileId`s index `files`.
     pub fn build_with_files(resources: &[Resource], files: &[SourceFile]) -> Relations {
         let mut rel = Relations::default();
+        // Only the files resources are in: the whole table walked once per
+        // Terraform batch (of a few hundred resources) was a serial stretch.
         let mut dirs: HashMap<&str, u32> = HashMap::new();
-        // Files come in walk order, a directory's files together: most
-        // lookups are the previous file's directory. This runs once per
-        // Terraform batch over the whole file table, on one thread.
-        let mut last: Option<(&str, u32)> = None;
-        rel.file_roots.reserve_exact(files.len());
-        for f in files {
+        let mut last: Option<FileId> = None;
+        rel.by_files = !files.is_empty();
+        for r in resources.iter().filter(|_| rel.by_files) {
+            let file = Self::root_file(r);
+            if last == Some(file) || rel.file_roots.contains_key(&file) {
+                last = Some(file);
+                continue;
+            }
+            last = Some(file);
+            let Some(f) = files.get(file as usize) else {
+                continue;
+            };
             // `display` is `/`-separated; the directory is everything before the last `/`.
             let dir = f.display.rsplit_once('/').map_or("", |(d, _)| d);
-            let id = match last {
-                Some((d, id)) if d == dir => id,
-                _ => {
-                    let next = dirs.len() as u32;
-                    *dirs.entry(dir).or_insert(next)
-                }
-            };
-            last = Some((dir, id));
-            rel.file_roots.push(id);
+            let next = dirs.len() as u32;
+            let id = *dirs.entry(dir).or_insert(next);
+            rel.file_roots.insert(file, id);
         }
         rel.resource_roots = resources.par_iter().map(|r| rel.root_of(r)).collect();
         rel.referrers = referrers(resources);
@@ -248,14 +252,19 @@ impl Relations {
     /// The root module of `r`: the directory of its outermost module call's
     /// file, else of its own file (0 for all when built without files).
     fn root_of(&self, r: &Resource) -> u32 {
-        if self.file_roots.is_empty() {
+        if !self.by_files {
             return 0;
         }
-        let file: FileId = r.origin.first().map_or(r.file, |call| call.file);
         self.file_roots
-            .get(file as usize)
+            .get(&Self::root_file(r))
             .copied()
             .unwrap_or(u32::MAX)
+    }
+
+    /// The file whose directory is `r`'s root module: its outermost module
+    /// call's, else its own.
+    fn root_file(r: &Resource) -> FileId {
+        r.origin.first().map_or(r.file, |call| call.file)
     }
 
     /// The (first) Namespace object named `ns` in `group` (only).

@@ -48,7 +48,7 @@ fn is_all_keyword(cap: &str) -> bool {
 
 fn check(_: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
     each_container(r, |_, c| {
-        let caps_path = c.path.join(["securityContext", "capabilities"]);
+        let caps_path = c.at(["securityContext", "capabilities"]);
         let caps = c.node.get_path(&["securityContext", "capabilities"]);
         let drops_all = caps.and_then(|n| n.get("drop")).is_some_and(|d| {
             d.items()

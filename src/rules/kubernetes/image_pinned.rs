@@ -54,7 +54,7 @@ fn check(ctx: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
             (Some(_), None) => return,
         };
         out.push(Hit::new(
-            c.path.join(["image"]),
+            c.at(["image"]),
             format!(
                 "image \"{image}\" of {} in {} {problem}",
                 c.describe(),

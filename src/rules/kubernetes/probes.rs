@@ -63,7 +63,7 @@ fn require_probe(r: &Resource, probe: &str, out: &mut Vec<Hit>) {
             return;
         }
         out.push(Hit::new(
-            c.path.join([probe]),
+            c.at([probe]),
             format!("{} of {} has no {probe}", c.describe(), r.address),
         ));
     });

@@ -78,7 +78,7 @@ fn missing_resources(r: &Resource, section: &str, wanted: &[&str], out: &mut Vec
             .collect();
         let Some(first) = missing.first() else { return };
         out.push(Hit::new(
-            c.path.join(["resources", section, first]),
+            c.at(["resources", section, first]),
             format!(
                 "{} of {} has no {} {section}",
                 c.describe(),

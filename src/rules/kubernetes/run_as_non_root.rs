@@ -45,7 +45,7 @@ fn check(_: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
                     r.address,
                     v.scalar_text().unwrap_or_else(|| "a non-boolean".into())
                 ))),
-            None => out.push(Hit::new(c.path.join(["securityContext", "runAsNonRoot"]), format!(
+            None => out.push(Hit::new(c.at(["securityContext", "runAsNonRoot"]), format!(
                     "{} of {} does not set runAsNonRoot: true (neither the container nor the pod securityContext does)",
                     c.describe(),
                     r.address

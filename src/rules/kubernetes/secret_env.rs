@@ -71,7 +71,7 @@ fn check(ctx: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
             // Empty values and `$(OTHER_VAR)` references carry no secret.
             let literal = !value.trim().is_empty() && !value.trim_start().starts_with("$(");
             if looks_secret && literal {
-                out.push(Hit::new(c.path.join([Seg::from("env"), Seg::Index(i), Seg::from("value")]), format!(
+                out.push(Hit::new(c.at([Seg::from("env"), Seg::Index(i), Seg::from("value")]), format!(
                         "env var {name} of {} in {} has a literal value; use valueFrom.secretKeyRef",
                         c.describe(),
                         r.address

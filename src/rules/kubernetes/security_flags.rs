@@ -53,7 +53,7 @@ fn read_only_root_fs(_: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
 /// (these fields do not exist at pod level).
 fn require_flag(r: &Resource, field: &str, want: bool, out: &mut Vec<Hit>) {
     each_container(r, |_, c| {
-        let path = c.path.join(["securityContext", field]);
+        let path = c.at(["securityContext", field]);
         let message = match c.node.get_path(&["securityContext", field]) {
             Some(v) if v.as_bool() == Some(want) => return,
             Some(v) => format!(
