@@ -1015,8 +1015,8 @@ fn read_deferred(
         return;
     }
     progress.start(Progress::READ, unread);
-    // The file (with its line index) is built on all threads too: built
-    // one by one afterwards it was a 25 ms serial stretch on the generated corpus.
+    // Read on all threads: one by one afterwards it was a 25 ms serial
+    // stretch on the generated corpus.
     // A file's slot, and the file read (with the problem its text has) or a note.
     type Read = (usize, Result<(SourceFile, Option<(usize, String)>), String>);
     let read: Vec<Read> = loaded

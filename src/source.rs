@@ -121,17 +121,14 @@ pub struct SourceFile {
     released: Option<TextPrint>,
     /// Byte offsets of line starts, 4 bytes each: a large tree has millions of
     /// lines. Lines starting past 4 GiB are not indexed (no file read whole
-    /// is that large; such a line reads as empty).
-    line_starts: Vec<u32>,
+    /// is that large; such a line reads as empty). Built on first use: the
+    /// YAML reader gets positions from its parser, and most manifests are
+    /// never quoted (the index of every file was 1-2% of a scan).
+    line_starts: std::sync::OnceLock<Vec<u32>>,
 }
 
 impl SourceFile {
     pub fn new(path: Option<PathBuf>, display: String, text: String) -> Self {
-        let mut line_starts = vec![0];
-        line_starts.extend(
-            text.match_indices('\n')
-                .map_while(|(i, _)| u32::try_from(i + 1).ok()),
-        );
         SourceFile {
             path,
             display,
@@ -139,14 +136,28 @@ impl SourceFile {
             text,
             streamed: false,
             released: None,
-            line_starts,
+            line_starts: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The line index, built from the text on first use (a released text,
+    /// never indexed, has one empty line).
+    fn line_starts(&self) -> &[u32] {
+        self.line_starts.get_or_init(|| {
+            let mut starts = vec![0];
+            starts.extend(
+                self.text
+                    .match_indices('\n')
+                    .map_while(|(i, _)| u32::try_from(i + 1).ok()),
+            );
+            starts
+        })
     }
 
     /// Byte offset where 1-based `line` starts, if it is indexed.
     fn line_start(&self, line: usize) -> Option<usize> {
         let i = line.checked_sub(1)?;
-        self.line_starts.get(i).map(|&s| s as usize)
+        self.line_starts().get(i).map(|&s| s as usize)
     }
 
     /// Free the text of a file that was read from a path; positions stay
@@ -179,7 +190,7 @@ impl SourceFile {
     }
 
     pub fn line_count(&self) -> usize {
-        self.line_starts.len()
+        self.line_starts().len()
     }
 
     /// Text of a 1-based line without its line terminator.
@@ -222,11 +233,12 @@ impl SourceFile {
     pub fn pos_of_offset(&self, offset: usize) -> Pos {
         let offset = offset.min(self.text.len());
         let key = u32::try_from(offset).unwrap_or(u32::MAX);
-        let line_idx = match self.line_starts.binary_search(&key) {
+        let starts = self.line_starts();
+        let line_idx = match starts.binary_search(&key) {
             Ok(i) => i,
             Err(i) => i - 1,
         };
-        let start = self.line_starts[line_idx] as usize;
+        let start = starts[line_idx] as usize;
         let col = self
             .text
             .get(start..offset)
