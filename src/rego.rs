@@ -498,7 +498,7 @@ fn unknown_paths(root: &Node) -> RValue {
             Value::Unknown => out.push(path_value(&p)),
             Value::Map(entries) => {
                 for e in entries.iter().rev() {
-                    todo.push((&e.value, p.join([e.key.as_ref()])));
+                    todo.push((&e.value, p.join([&e.key])));
                 }
             }
             Value::Seq(items) => {

@@ -62,16 +62,24 @@ impl KeyInterner {
     }
 }
 
-/// One step of an attribute path.
+/// One step of an attribute path. Keys are shared (`Arc<str>`): paths are
+/// built from the model's and the Terraform IR's shared names and cloned
+/// often (every finding, every attribute evaluated), without copying text.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Seg {
-    Key(Box<str>),
+    Key(Arc<str>),
     Index(usize),
 }
 
 impl From<&str> for Seg {
     fn from(s: &str) -> Self {
         Seg::Key(s.into())
+    }
+}
+
+impl From<&Arc<str>> for Seg {
+    fn from(s: &Arc<str>) -> Self {
+        Seg::Key(Arc::clone(s))
     }
 }
 

@@ -409,7 +409,7 @@ fn is_expression(n: &Node) -> bool {
 /// (lists of maps, as in the model) included.
 fn expression_refs(block: &Node, path: &mut AttrPath, out: &mut Vec<(AttrPath, Vec<String>)>) {
     for e in block.entries() {
-        path.push(&*e.key);
+        path.push(&e.key);
         match &e.value.value {
             Value::Map(_) if is_expression(&e.value) => {
                 let refs = references_of(&e.value);

@@ -1148,7 +1148,7 @@ impl<'e> Builder<'e> {
                 continue;
             }
             let v = self.ev.eval(&a.expr, env).unwrap_or_else(|_| V::unknown());
-            self.path.push(&*a.name);
+            self.path.push(&a.name);
             let node = self.located(&a.expr, v);
             self.path.0.pop();
             entries.push(Entry {
@@ -1182,7 +1182,7 @@ impl<'e> Builder<'e> {
             let nodes = if &*b.kind == "dynamic" {
                 self.dynamic(b, &kind, env, start)
             } else {
-                self.path.push(&*kind);
+                self.path.push(&kind);
                 self.path.push(start);
                 let n = self.body(&b.body, env, b.span, &[], &[]);
                 self.path.0.truncate(self.path.0.len() - 2);
@@ -1265,11 +1265,13 @@ impl<'e> Builder<'e> {
                     if !seen.insert(key.clone()) {
                         continue;
                     }
-                    self.path.push(key.as_str());
+                    // One shared name for the path and the entry.
+                    let name: Key = key.as_str().into();
+                    self.path.push(&name);
                     let node = self.located(&item.value, x.clone());
                     self.path.0.pop();
                     entries.push(Entry {
-                        key: key.as_str().into(),
+                        key: name,
                         key_span: item.key_span,
                         value: node,
                     });
@@ -1278,11 +1280,12 @@ impl<'e> Builder<'e> {
                     if seen.contains(k) {
                         continue;
                     }
-                    self.path.push(k.as_str());
+                    let name: Key = k.as_str().into();
+                    self.path.push(&name);
                     let node = spread(x, e.span, &mut self.path, &mut self.refs);
                     self.path.0.pop();
                     entries.push(Entry {
-                        key: k.as_str().into(),
+                        key: name,
                         key_span: e.span,
                         value: node,
                     });
@@ -1338,11 +1341,12 @@ fn spread(v: &V, span: Span, path: &mut AttrPath, refs: &mut Vec<(AttrPath, Stri
         V::Map(m) => Value::Map(
             m.iter()
                 .map(|(k, x)| {
-                    path.push(k.as_str());
+                    let name: Key = k.as_str().into();
+                    path.push(&name);
                     let n = spread(x, span, path, refs);
                     path.0.pop();
                     Entry {
-                        key: k.as_str().into(),
+                        key: name,
                         key_span: span,
                         value: n,
                     }

@@ -506,7 +506,7 @@ fn node_group_min_size(ctx: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
                 };
                 if too_small(n) {
                     let mut p = path(&["eks_managed_node_groups"]);
-                    p.push(Seg::Key((*e.key).into()));
+                    p.push(&e.key);
                     if value.is_some() {
                         p.push("min_size");
                     }
