@@ -146,6 +146,10 @@ impl Evaluator {
         // with it (one kept per part held 10 MB on the generated corpus).
         let parts: Vec<Part> = resources
             .par_chunks(crate::parallel::RESOURCES_PER_JOB)
+            // A job per chunk: left to rayon, a stolen run of chunks ran to
+            // its end on one thread (70 ms of Rego at the end of the
+            // generated corpus's Kubernetes rules).
+            .with_max_len(1)
             .map_init(
                 || base.clone(),
                 |rego, chunk| {

@@ -66,6 +66,7 @@ pub fn write_spliced<T: Sync>(
         let texts: Vec<String> = pool.install(|| {
             batch
                 .par_chunks(crate::parallel::RESOURCES_PER_JOB)
+                .with_max_len(1)
                 .map(run)
                 .collect()
         });
