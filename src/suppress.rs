@@ -7,7 +7,7 @@
 //! objects may also carry the annotation `infra-lint.io/ignore: "K8S003,K8S009"`
 //! (with `infra-lint.io/ignore-reason`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -371,11 +371,30 @@ pub fn apply(
     };
     let mut used = vec![false; directives.len()];
     let mut expired_hit = vec![false; directives.len()];
+    // Directives by the file they are in: a finding is covered only by those
+    // of its file and of its module calls' files (asking every directive of
+    // every finding, and looking its rule up, was a serial pass of the scan).
+    let mut by_file: HashMap<FileId, Vec<usize>> = HashMap::new();
+    for (i, d) in directives.iter().enumerate() {
+        by_file.entry(d.file).or_default().push(i);
+    }
+    let mut candidates: Vec<usize> = Vec::new();
     for f in findings.iter_mut() {
+        candidates.clear();
+        for l in std::iter::once(&f.location).chain(&f.origin) {
+            candidates.extend(by_file.get(&l.file).into_iter().flatten());
+        }
+        if candidates.is_empty() {
+            continue;
+        }
+        // In directive order, as if every directive were asked.
+        candidates.sort_unstable();
+        candidates.dedup();
         let Some(rule) = rule_of(f.rule_id) else {
             continue;
         };
-        for (i, d) in directives.iter().enumerate() {
+        for &i in &candidates {
+            let d = &directives[i];
             if !covers(d, f) || !names_rule(&d.rules, rule) {
                 continue;
             }
