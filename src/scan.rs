@@ -757,9 +757,14 @@ fn scan_in_pool(opts: ScanOptions) -> Result<Scan, ScanError> {
         tf.notes.append(&mut staged_out.notes);
         tf.internal_errors.append(&mut staged_out.internal_errors);
         if !opts.keep_texts {
-            for &id in &tf_ids {
-                files[id as usize].release_text();
-            }
+            // Fingerprinted and freed on all threads.
+            let is_tf = &staged_out.tf_files;
+            files
+                .par_iter_mut()
+                .with_max_len(crate::parallel::FILES_PER_JOB)
+                .enumerate()
+                .filter(|(id, _)| is_tf.contains(&(*id as FileId)))
+                .for_each(|(_, file)| file.release_text());
         }
     } else if let Some(tf_loaded) = &tf_loaded {
         let mut all = tf_loaded.evaluate(tf_loaded.roots(), &tf_opts);
@@ -923,11 +928,14 @@ fn scan_in_pool(opts: ScanOptions) -> Result<Scan, ScanError> {
         suppress::collect(&files, resources.iter().chain(&locator.shadowed))
     };
     if !opts.keep_texts {
-        for (id, file) in files.iter_mut().enumerate() {
-            if !templates.contains(&(id as FileId)) {
-                file.release_text();
-            }
-        }
+        // On all threads: each release hashes the text (to know it again
+        // when quoted), serially a pass over every byte of the tree.
+        files
+            .par_iter_mut()
+            .with_max_len(crate::parallel::FILES_PER_JOB)
+            .enumerate()
+            .filter(|(id, _)| !templates.contains(&(*id as FileId)))
+            .for_each(|(_, file)| file.release_text());
     }
     crate::memory::release_free_pages();
     let t = Instant::now();
