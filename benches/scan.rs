@@ -384,11 +384,13 @@ fn bench_module_eval(c: &mut Criterion) {
         display_base: &dir,
         cwd: &cwd,
         max_file_size: scan::DEFAULT_MAX_FILE_SIZE,
+        keep_texts: true,
     };
     let paths = project::Paths {
         display_base: &dir,
         cwd: &cwd,
         max_size: scan::DEFAULT_MAX_FILE_SIZE,
+        release_texts: false,
     };
     let out = terraform::ingest(&candidates, &opts);
     assert!(out.notes.is_empty(), "unexpected notes: {:?}", out.notes);

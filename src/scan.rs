@@ -705,6 +705,7 @@ fn scan_in_pool(opts: ScanOptions) -> Result<Scan, ScanError> {
         display_base: &root,
         cwd: &cwd,
         max_file_size: opts.max_file_size,
+        keep_texts: opts.keep_texts,
     };
     let (mut tf, tf_loaded) = terraform_load(&candidates, &opts, &tf_opts);
     let displays: Vec<&str> = loaded.iter().map(|l| l.file.display.as_str()).collect();

@@ -86,6 +86,9 @@ pub struct Options<'a> {
     pub cwd: &'a Path,
     /// Larger files are not read (IL002).
     pub max_file_size: u64,
+    /// Keep every file's text; without, a text with no suppression
+    /// directive is freed as soon as it is parsed ([`SourceFile::release_text`]).
+    pub keep_texts: bool,
 }
 
 /// What Terraform ingestion produced. `FileId`s index `files`.
@@ -127,6 +130,7 @@ pub fn load(candidates: &[Candidate], opts: &Options) -> (Output, Loaded) {
         display_base: opts.display_base,
         cwd: opts.cwd,
         max_size: opts.max_file_size,
+        release_texts: !opts.keep_texts,
     };
     let mut project = project::load(candidates, opts.var_files, &paths);
     let out = Output {

@@ -81,9 +81,20 @@ pub struct Paths<'a> {
     pub cwd: &'a Path,
     /// Larger files are not read.
     pub max_size: u64,
+    /// Free a text once parsed, unless it holds a suppression directive
+    /// (read later): the texts of a whole tree beside its parsed modules
+    /// were part of the peak of a Terraform-heavy scan.
+    pub release_texts: bool,
 }
 
 impl Paths<'_> {
+    /// Free a parsed file's text when asked to and nothing reads it again.
+    fn release_parsed(&self, file: &mut SourceFile) {
+        if self.release_texts && !file.text.contains(crate::suppress::MARKER) {
+            file.release_text();
+        }
+    }
+
     fn display(&self, path: &Path) -> String {
         relative_to(path, self.display_base)
     }
@@ -416,7 +427,14 @@ pub fn load(candidates: &[Candidate], var_files: &[PathBuf], paths: &Paths) -> P
         let read: Vec<(PathBuf, Vec<ReadFile>)> = texts
             .into_par_iter()
             .with_max_len(1)
-            .map(|(d, files)| (d, files.into_iter().map(parse_text).collect()))
+            .map(|(d, files)| {
+                let files = files.into_iter().map(|f| {
+                    let mut read = parse_text(f);
+                    paths.release_parsed(&mut read.file);
+                    read
+                });
+                (d, files.collect())
+            })
             .collect();
         // File ids are given in order; the modules are then built, and their
         // local calls resolved, on all threads (this was a serial stretch).
@@ -646,6 +664,45 @@ mod tests {
             "../m/x.tf"
         );
         assert_eq!(relative_to(Path::new("/a"), Path::new("/a")), ".");
+    }
+
+    /// Texts are freed once parsed, unless they hold a directive (read
+    /// after evaluation) or the caller keeps them; positions stay right.
+    #[test]
+    fn parsed_texts_are_released_unless_read_again() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let plain = "resource \"aws_s3_bucket\" \"a\" {\n  bucket = \"a\"\n}\n";
+        let marked = "# infra-lint:ignore AWS020 accepted\nresource \"aws_s3_bucket\" \"b\" {}\n";
+        std::fs::write(dir.path().join("a.tf"), plain).expect("write");
+        std::fs::write(dir.path().join("b.tf"), marked).expect("write");
+        let (walked, _) = crate::discover::walk(&[dir.path().to_path_buf()], dir.path(), 1);
+        let candidates = Candidate::from_walk(&walked);
+        for release in [true, false] {
+            let paths = Paths {
+                display_base: dir.path(),
+                cwd: dir.path(),
+                max_size: u64::MAX,
+                release_texts: release,
+            };
+            let p = load(&candidates, &[], &paths);
+            let text = |name: &str| {
+                let f = p.files.iter().find(|f| f.display == name).expect("loaded");
+                (f.text.as_str(), f.streamed)
+            };
+            if release {
+                assert_eq!(text("a.tf"), ("", true));
+                // Read again (by a report quoting it) as it was.
+                let again = p
+                    .files
+                    .iter()
+                    .find(|f| f.display == "a.tf")
+                    .and_then(|f| f.reread());
+                assert_eq!(again.map(|f| f.text), Some(plain.to_string()));
+            } else {
+                assert_eq!(text("a.tf"), (plain, false));
+            }
+            assert_eq!(text("b.tf"), (marked, false));
+        }
     }
 
     #[test]
