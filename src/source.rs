@@ -154,6 +154,11 @@ impl SourceFile {
         })
     }
 
+    /// Build the line index now (it is otherwise built on first use).
+    pub fn index_lines(&self) {
+        self.line_starts();
+    }
+
     /// Byte offset where 1-based `line` starts, if it is indexed.
     fn line_start(&self, line: usize) -> Option<usize> {
         let i = line.checked_sub(1)?;
