@@ -242,25 +242,33 @@ fn finding(scan: &Scan, slugs: &Slugs, f: &Finding, indent: usize, text: &mut St
     o.close();
 }
 
+fn tool() -> Tool {
+    Tool {
+        name: TOOL_NAME,
+        version: env!("CARGO_PKG_VERSION"),
+    }
+}
+
+fn summary(scan: &Scan) -> Summary {
+    let c = counts(scan);
+    Summary {
+        files_scanned: scan.stats.files_scanned,
+        resources: scan.stats.resources,
+        findings: scan.findings.len() - super::suppressed(scan),
+        errors: c[&rules::Level::Error],
+        warnings: c[&rules::Level::Warning],
+        notes: c[&rules::Level::Note],
+        suppressed: super::suppressed(scan),
+    }
+}
+
 /// Write the report to `out`, rendering findings on `threads` threads in
 /// batches ([`super::write_spliced`]).
 pub fn write(scan: &Scan, out: &mut dyn Write, threads: usize) -> std::io::Result<()> {
-    let c = counts(scan);
     let head = Report {
         schema_version: SCHEMA_VERSION,
-        tool: Tool {
-            name: TOOL_NAME,
-            version: env!("CARGO_PKG_VERSION"),
-        },
-        summary: Summary {
-            files_scanned: scan.stats.files_scanned,
-            resources: scan.stats.resources,
-            findings: scan.findings.len() - super::suppressed(scan),
-            errors: c[&rules::Level::Error],
-            warnings: c[&rules::Level::Warning],
-            notes: c[&rules::Level::Note],
-            suppressed: super::suppressed(scan),
-        },
+        tool: tool(),
+        summary: summary(scan),
         findings: [],
         notes: &scan.notes,
     };
@@ -353,7 +361,6 @@ mod tests {
     }
 
     fn reference(scan: &Scan) -> String {
-        let c = counts(scan);
         let findings = scan
             .findings
             .iter()
@@ -387,19 +394,8 @@ mod tests {
             .collect();
         let report = RefReport {
             schema_version: SCHEMA_VERSION,
-            tool: Tool {
-                name: TOOL_NAME,
-                version: env!("CARGO_PKG_VERSION"),
-            },
-            summary: Summary {
-                files_scanned: scan.stats.files_scanned,
-                resources: scan.stats.resources,
-                findings: scan.findings.len() - super::super::suppressed(scan),
-                errors: c[&Level::Error],
-                warnings: c[&Level::Warning],
-                notes: c[&Level::Note],
-                suppressed: super::super::suppressed(scan),
-            },
+            tool: tool(),
+            summary: summary(scan),
             findings,
             notes: &scan.notes,
         };
