@@ -13,7 +13,7 @@ bin=${INFRA_LINT:-target/release/infra-lint}
 checkov=${CHECKOV:-/work/checkov-venv/bin/checkov}
 mkdir -p "$out"
 field() { grep -F "$1" "$2" | sed 's/.*: //'; }
-printf '%-45s %12s %10s %12s %10s %8s\n' tree infra-lint RSS checkov RSS speedup
+printf '%-45s %12s %11s %12s %11s %8s\n' tree infra-lint RSS checkov RSS speedup
 for tree in "$@"; do
   name=$(basename "$tree")
   /usr/bin/time -v "$bin" "$tree" --format json -o "$out/$name.infra-lint.json" \
@@ -32,6 +32,6 @@ def read(tool):
     rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", t).group(1)) / 1024
     return secs, rss
 a, b = read("infra-lint"), read("checkov")
-print(f"{name:45s} {a[0]:10.2f} s {a[1]:7.1f} MB {b[0]:10.2f} s {b[1]:7.1f} MB {b[0] / max(a[0], 0.01):7.0f}x")
+print(f"{name:45s} {a[0]:10.2f} s {a[1]:7.1f} MiB {b[0]:10.2f} s {b[1]:7.1f} MiB {b[0] / max(a[0], 0.01):7.0f}x")
 PY
 done
