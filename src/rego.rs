@@ -280,12 +280,16 @@ pub fn value(node: &Node) -> RValue {
         Value::Float(f) => RValue::from(*f),
         Value::Str(s) => RValue::from(s.as_ref()),
         Value::Seq(items) => RValue::from(items.iter().map(value).collect::<Vec<_>>()),
-        Value::Map(entries) => RValue::from(
-            entries
-                .iter()
-                .map(|e| (RValue::String(e.key.clone()), value(&e.value)))
-                .collect::<BTreeMap<_, _>>(),
-        ),
+        Value::Map(entries) => {
+            // Inserted one by one: most maps fit one tree node, and
+            // collecting sorted a copy of the entries first. A repeated key
+            // keeps its last value either way.
+            let mut map = BTreeMap::new();
+            for e in entries {
+                map.insert(RValue::String(e.key.clone()), value(&e.value));
+            }
+            RValue::from(map)
+        }
     }
 }
 
