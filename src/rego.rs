@@ -19,11 +19,13 @@ use crate::source::SourceFile;
 #[derive(Clone)]
 pub struct RegoRules {
     engine: Engine,
-    /// Each Rego rule with its `deny` and `warn` queries (when declared).
-    queries: Vec<(&'static Rule, Option<String>, Option<String>)>,
-    /// The parts of the input each rule's policies read, by rule id.
-    needs: BTreeMap<&'static str, InputNeeds>,
+    /// Each Rego rule with its `deny` and `warn` queries (when declared)
+    /// and the parts of the input its policies read.
+    queries: Vec<Query>,
 }
+
+/// A Rego rule, its `deny` and `warn` queries, and what they read of the input.
+type Query = (&'static Rule, Option<String>, Option<String>, InputNeeds);
 
 /// The costly parts of the policy input ([`input_for`]) that policies read:
 /// found in their text, so that a part no loaded policy mentions is not
@@ -105,7 +107,6 @@ impl RegoRules {
     ) -> Result<Option<RegoRules>> {
         let mut engine = Engine::new();
         let mut queries = Vec::new();
-        let mut needs = BTreeMap::new();
         let user_sources: Vec<&str> = user.iter().map(|f| f.source.as_str()).collect();
         // User files may add to any package, built-in ones included.
         let user_needs = user_sources.iter().fold(InputNeeds::default(), |n, s| {
@@ -132,11 +133,8 @@ impl RegoRules {
                     declares_rule(&sources, package, entry)
                         .then(|| format!("data.{package}.{entry}"))
                 };
-                queries.push((*rule, query("deny"), query("warn")));
-                needs.insert(
-                    rule.meta.id,
-                    InputNeeds::of_source(source).union(user_needs),
-                );
+                let needs = InputNeeds::of_source(source).union(user_needs);
+                queries.push((*rule, query("deny"), query("warn"), needs));
             }
         }
         if queries.is_empty() {
@@ -152,15 +150,11 @@ impl RegoRules {
         if let Some(limit) = timeout {
             crate::policy::limit_time(&mut engine, limit);
         }
-        let mut rules = RegoRules {
-            engine,
-            queries,
-            needs,
-        };
+        let mut rules = RegoRules { engine, queries };
         // Missing builtins only fail when evaluated: evaluate every entry point once now.
         // A policy that runs out of time on empty input is reported per resource.
         rules.engine.set_input(RValue::new_object());
-        for (rule, deny, warn) in &rules.queries {
+        for (rule, deny, warn, _) in &rules.queries {
             for query in [deny, warn].into_iter().flatten() {
                 match rules.engine.eval_rule(query.clone()) {
                     Err(e) if !crate::policy::is_time_limit(&e) => {
@@ -180,21 +174,17 @@ impl RegoRules {
 
     /// What the policies of `rules` read of the input.
     pub fn needs(&self, rules: &[&'static Rule]) -> InputNeeds {
-        rules.iter().fold(InputNeeds::default(), |n, r| {
-            n.union(
-                self.needs
-                    .get(r.meta.id)
-                    .copied()
-                    .unwrap_or(InputNeeds::ALL),
-            )
-        })
+        self.queries
+            .iter()
+            .filter(|(rule, ..)| rules.iter().any(|w| std::ptr::eq(*w, *rule)))
+            .fold(InputNeeds::default(), |n, q| n.union(q.3))
     }
 
     /// Evaluate the given Rego rules on one resource's input.
     pub fn eval(&mut self, input: RValue, wanted: &[&'static Rule]) -> RuleResults {
         self.engine.set_input(input);
         let mut out = Vec::new();
-        for (rule, deny, warn) in &self.queries {
+        for (rule, deny, warn, _) in &self.queries {
             if !wanted.iter().any(|w| std::ptr::eq(*w, *rule)) {
                 continue;
             }
@@ -367,19 +357,15 @@ pub fn input_for(
             .containers()
             .iter()
             .map(|c| {
-                let index = c.index() as u64;
-                let path = c.path();
-                let spec = match path.0.strip_prefix(pod.path.0.as_slice()) {
-                    Some(rest) => lookup(&pod_spec, &AttrPath(rest.to_vec())),
-                    None => Some(value(c.node)),
-                };
+                // A container sits at `field[index]` of the pod spec.
+                let within = AttrPath(vec![c.kind.field().into(), Seg::Index(c.index())]);
                 object(vec![
                     ("name", RValue::from(c.name)),
                     ("type", RValue::from(c.kind.field())),
                     ("label", RValue::from(c.kind.label())),
-                    ("index", RValue::from(index)),
-                    ("path", path_value(&path)),
-                    ("spec", spec.unwrap_or(RValue::Null)),
+                    ("index", RValue::from(c.index() as u64)),
+                    ("path", path_value(&c.path())),
+                    ("spec", lookup(&pod_spec, &within).unwrap_or(RValue::Null)),
                 ])
             })
             .collect::<Vec<_>>();

@@ -17,6 +17,7 @@
 //! file holding its outermost module call, or of its own file.
 
 use std::any::Any;
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -92,23 +93,18 @@ impl Relations {
         // Only the files resources are in: the whole table walked once per
         // Terraform batch (of a few hundred resources) was a serial stretch.
         let mut dirs: HashMap<&str, u32> = HashMap::new();
-        let mut last: Option<FileId> = None;
         rel.by_files = !files.is_empty();
         for r in resources.iter().filter(|_| rel.by_files) {
             let file = Self::root_file(r);
-            if last == Some(file) || rel.file_roots.contains_key(&file) {
-                last = Some(file);
-                continue;
-            }
-            last = Some(file);
-            let Some(f) = files.get(file as usize) else {
+            let (Entry::Vacant(slot), Some(f)) =
+                (rel.file_roots.entry(file), files.get(file as usize))
+            else {
                 continue;
             };
             // `display` is `/`-separated; the directory is everything before the last `/`.
             let dir = f.display.rsplit_once('/').map_or("", |(d, _)| d);
             let next = dirs.len() as u32;
-            let id = *dirs.entry(dir).or_insert(next);
-            rel.file_roots.insert(file, id);
+            slot.insert(*dirs.entry(dir).or_insert(next));
         }
         rel.resource_roots = resources.par_iter().map(|r| rel.root_of(r)).collect();
         rel.referrers = referrers(resources);

@@ -63,9 +63,7 @@ struct Out<'a> {
 impl Out<'_> {
     fn newline(&mut self, depth: usize) {
         self.text.push('\n');
-        for _ in 0..depth {
-            self.text.push(' ');
-        }
+        self.text.extend(std::iter::repeat_n(' ', depth));
     }
 
     fn open(&mut self) {
