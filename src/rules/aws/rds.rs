@@ -365,9 +365,11 @@ fn backup_retention(ctx: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
         Err(()) => return,
         Ok(Some(d)) => d,
         Ok(None) => {
-            if attr(r, "snapshot_identifier").is_some()
-                || attr(r, "restore_to_point_in_time").is_some()
-            {
+            // A dynamic `restore_to_point_in_time` over nothing renders no
+            // block: that is a fresh database, not a restore.
+            let restores = attr(r, "restore_to_point_in_time")
+                .is_some_and(|b| b.is_unknown() || !b.is_empty_collection());
+            if attr(r, "snapshot_identifier").is_some() || restores {
                 return;
             }
             DEFAULT_RETENTION_DAYS
