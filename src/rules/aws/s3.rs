@@ -274,14 +274,19 @@ fn any_of(states: impl IntoIterator<Item = State>) -> Option<State> {
     }
 }
 
-/// Whether an address names a managed `aws_s3_bucket` (at any module depth),
-/// not a data source.
+/// Whether an address names a managed bucket (at any module depth), not a
+/// data source: an `aws_s3_bucket`, or an S3 Express `aws_s3_directory_bucket`
+/// (a companion of one is settled, and says nothing of the plain buckets).
 fn is_managed_bucket_address(address: &str) -> bool {
-    address.match_indices("aws_s3_bucket.").any(|(i, _)| {
-        let before = &address[..i];
-        before.is_empty()
-            || (before.ends_with('.') && before != "data." && !before.ends_with(".data."))
-    })
+    ["aws_s3_bucket.", "aws_s3_directory_bucket."]
+        .iter()
+        .any(|kind| {
+            address.match_indices(kind).any(|(i, _)| {
+                let before = &address[..i];
+                before.is_empty()
+                    || (before.ends_with('.') && before != "data." && !before.ends_with(".data."))
+            })
+        })
 }
 
 /// Whether a reference's attribute path is the companion's `bucket`.
@@ -931,5 +936,9 @@ mod tests {
         assert!(!is_managed_bucket_address("data.aws_s3_bucket.b"));
         assert!(!is_managed_bucket_address("module.m.data.aws_s3_bucket.b"));
         assert!(!is_managed_bucket_address("aws_s3_bucket_versioning.b"));
+        assert!(is_managed_bucket_address(
+            "module.m.aws_s3_directory_bucket.this[0]"
+        ));
+        assert!(!is_managed_bucket_address("data.aws_s3_directory_bucket.d"));
     }
 }
