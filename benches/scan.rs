@@ -382,13 +382,13 @@ fn bench_module_eval(c: &mut Criterion) {
         var_files: &[],
         vars: &[],
         display_base: &dir,
-        cwd: &cwd,
+        class_base: &cwd,
         max_file_size: scan::DEFAULT_MAX_FILE_SIZE,
         keep_texts: true,
     };
     let paths = project::Paths {
         display_base: &dir,
-        cwd: &cwd,
+        class_base: &cwd,
         max_size: scan::DEFAULT_MAX_FILE_SIZE,
         release_texts: false,
     };

@@ -1,6 +1,6 @@
 //! Finding the files to scan: a parallel, .gitignore-aware walk.
 
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 use std::sync::Mutex;
 
 use ignore::{WalkBuilder, WalkState};
@@ -20,8 +20,10 @@ pub enum FileClass {
 pub struct Candidate {
     /// Name in reports (relative to the scan root).
     pub display: String,
-    /// Path used for environment classification (relative to the working
-    /// directory, so a root like `envs/prod` still says "prod").
+    /// Path used for environment classification: relative to the
+    /// repository (see [`crate::environment::class_base`]), so a root like
+    /// `envs/prod` still says "prod" and the folders above the repository
+    /// (`~/dev/…`) say nothing.
     pub class_path: String,
     pub path: PathBuf,
     pub class: FileClass,
@@ -93,6 +95,28 @@ pub fn read_prefix(src: &mut impl std::io::Read) -> std::io::Result<(Vec<u8>, bo
     Ok((buf, n < SNIFF_BYTES))
 }
 
+/// `path` with `.` dropped and each `..` taking away the name before it
+/// (lexically: `a/../b` is `b`), so that `cwd.join("../x")` compares with
+/// other paths as the folder it names.
+pub fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => match out.components().next_back() {
+                Some(Component::Normal(_)) => {
+                    out.pop();
+                }
+                // `/..` is `/`.
+                Some(Component::RootDir | Component::Prefix(_)) => {}
+                _ => out.push(".."),
+            },
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 /// `/`-separated path of `path` relative to `base`, if it is inside it.
 pub fn relative(path: &Path, base: &Path) -> Option<String> {
     let rel = path.strip_prefix(base).ok()?;
@@ -124,6 +148,8 @@ pub fn walk_to_depth(
     let found = Mutex::new(Vec::new());
     let notes = Mutex::new(Vec::new());
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let display_base = &normalize(&cwd.join(display_base));
+    let class_base = crate::environment::class_base(display_base, &cwd);
     for root in roots {
         let canonical_root = match root.canonicalize() {
             Ok(r) => r,
@@ -195,10 +221,10 @@ pub fn walk_to_depth(
                 let Some(class) = classify(path) else {
                     return WalkState::Continue;
                 };
-                let absolute = cwd.join(path);
+                let absolute = normalize(&cwd.join(path));
                 let display = relative(&absolute, display_base)
                     .unwrap_or_else(|| path.to_string_lossy().replace('\\', "/"));
-                let class_path = relative(&absolute, &cwd)
+                let class_path = relative(&absolute, &class_base)
                     .unwrap_or_else(|| path.to_string_lossy().replace('\\', "/"));
                 if let Ok(mut f) = found.lock() {
                     f.push(Candidate {
@@ -224,5 +250,19 @@ pub fn walk_to_depth(
 fn push(notes: &Mutex<Vec<WalkNote>>, path: String, message: String) {
     if let Ok(mut n) = notes.lock() {
         n.push(WalkNote { path, message });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalize;
+    use std::path::Path;
+
+    #[test]
+    fn normalizes_lexically() {
+        assert_eq!(normalize(Path::new("/a/b/../c/./d")), Path::new("/a/c/d"));
+        assert_eq!(normalize(Path::new("/a/b/../../..")), Path::new("/"));
+        assert_eq!(normalize(Path::new("../x/../y")), Path::new("../y"));
+        assert_eq!(normalize(Path::new("a/./b")), Path::new("a/b"));
     }
 }

@@ -3,6 +3,8 @@
 //! First match wins: `--env`, configuration globs, a path segment, a marker on
 //! the resource, then production (unknown is treated strictly).
 
+use std::path::{Path, PathBuf};
+
 use crate::model::{EnvSource, Environment};
 
 /// Map one word to an environment: `prod`, `stg`, `dev`, …
@@ -35,6 +37,30 @@ pub fn from_path(display: &str) -> Option<Environment> {
     segments.iter().rev().find_map(|s| from_name(s))
 }
 
+/// What environment path segments are read relative to, for a scan rooted
+/// at `root` (absolute): the repository holding it (the nearest folder with
+/// `.git`), else the working directory if `root` is inside it, else `root`.
+/// Folders above the repository say nothing of the environment: a checkout
+/// under `~/dev/` or `/srv/sandbox/` is not development.
+pub fn class_base(root: &Path, cwd: &Path) -> PathBuf {
+    let root = crate::discover::normalize(&cwd.join(root));
+    let dir = if root.is_file() {
+        root.parent()
+            .map_or_else(|| root.clone(), Path::to_path_buf)
+    } else {
+        root.clone()
+    };
+    if let Some(repo) = dir.ancestors().find(|d| d.join(".git").exists()) {
+        return repo.to_path_buf();
+    }
+    let cwd = crate::discover::normalize(cwd);
+    if dir.starts_with(&cwd) {
+        cwd
+    } else {
+        dir
+    }
+}
+
 /// The environment markers of a Terraform resource: its tags
 /// (`tags_all`, else `tags`) `Environment`, `environment`, `env`, `Env`.
 pub fn terraform_markers(attributes: &crate::model::Node) -> Vec<Option<String>> {
@@ -58,7 +84,10 @@ pub struct Classifier {
     /// Configuration globs, in order (first match wins), relative to `base`.
     pub globs: Vec<(globset::GlobMatcher, Environment)>,
     /// The configuration file's folder (globs are relative to it).
-    pub base: Option<std::path::PathBuf>,
+    pub base: Option<PathBuf>,
+    /// What the paths given to [`Classifier::classify`] are relative to
+    /// ([`class_base`]); the working directory when unset.
+    pub class_base: Option<PathBuf>,
 }
 
 impl Classifier {
@@ -69,8 +98,14 @@ impl Classifier {
         }
         if !self.globs.is_empty() {
             let relative = self.base.as_ref().and_then(|base| {
-                let cwd = std::env::current_dir().ok()?;
-                crate::discover::relative(&cwd.join(display), base)
+                let from = match &self.class_base {
+                    Some(b) => b.clone(),
+                    None => std::env::current_dir().ok()?,
+                };
+                crate::discover::relative(
+                    &crate::discover::normalize(&from.join(display)),
+                    &crate::discover::normalize(base),
+                )
             });
             let path = relative.as_deref().unwrap_or(display);
             if let Some((_, env)) = self.globs.iter().find(|(g, _)| g.is_match(path)) {

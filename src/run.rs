@@ -199,6 +199,8 @@ fn prepare(args: &ScanArgs) -> Result<Prepared, i32> {
             forced: args.env,
             globs,
             base: Some(loaded.dir.clone()).filter(|d| !d.as_os_str().is_empty()),
+            // Set by the scan, which knows its root.
+            class_base: None,
         },
         rules: selected,
         settings,

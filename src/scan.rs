@@ -297,7 +297,7 @@ impl std::fmt::Display for ScanError {
 fn scan_root(paths: &[PathBuf], cwd: &Path) -> PathBuf {
     let dirs: Vec<&PathBuf> = paths.iter().filter(|p| p.as_os_str() != "-").collect();
     match dirs.as_slice() {
-        [one] if one.is_dir() => cwd.join(one).components().collect(),
+        [one] if one.is_dir() => discover::normalize(&cwd.join(one)),
         _ => cwd.to_path_buf(),
     }
 }
@@ -459,7 +459,7 @@ pub fn scan(opts: ScanOptions) -> Result<Scan, ScanError> {
     pool.install(|| scan_in_pool(opts))
 }
 
-fn scan_in_pool(opts: ScanOptions) -> Result<Scan, ScanError> {
+fn scan_in_pool(mut opts: ScanOptions) -> Result<Scan, ScanError> {
     let mut evaluator = Evaluator::new(
         opts.rules.clone(),
         opts.settings.clone(),
@@ -470,6 +470,8 @@ fn scan_in_pool(opts: ScanOptions) -> Result<Scan, ScanError> {
     .map_err(ScanError::Setup)?;
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let root = scan_root(&opts.paths, &cwd);
+    let class_base = crate::environment::class_base(&root, &cwd);
+    opts.classifier.class_base = Some(class_base.clone());
     let mut stats = Stats::default();
     let progress = opts.progress.clone().unwrap_or_default();
     evaluator.progress = opts.progress.clone();
@@ -703,7 +705,7 @@ fn scan_in_pool(opts: ScanOptions) -> Result<Scan, ScanError> {
         var_files: &opts.var_files,
         vars: &opts.vars,
         display_base: &root,
-        cwd: &cwd,
+        class_base: &class_base,
         max_file_size: opts.max_file_size,
         keep_texts: opts.keep_texts,
     };

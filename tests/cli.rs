@@ -443,6 +443,65 @@ fn environment_comes_from_the_path() {
     assert_eq!(others("staging/app.yaml"), others("prod/app.yaml"));
 }
 
+/// Only the path inside the repository names the environment: folders above
+/// it (a checkout under `~/dev/` or `/srv/sandbox/`) say nothing, however the
+/// scanned path is written; inside it, `cd envs/dev && infra-lint .` is
+/// development.
+#[test]
+fn environment_ignores_folders_above_the_repository() {
+    const DB: &str = "resource \"aws_db_instance\" \"db\" {\n  engine = \"postgres\"\n  storage_encrypted = true\n  backup_retention_period = 35\n}\n";
+    let tmp = tempdir();
+    write_files(
+        tmp.path(),
+        &[
+            ("sandbox/shop/.git/HEAD", "ref: refs/heads/main\n"),
+            ("sandbox/shop/infra/main.tf", DB),
+            ("sandbox/shop/envs/dev/main.tf", DB),
+            ("elsewhere/.keep", ""),
+        ],
+    );
+    let multi_az = |cwd: &Path, path: &str| -> usize {
+        let (_, report) = json_scan(cwd, &[path, "--rule", "AWS002", "--fail-on", "never"]);
+        findings(&report).len()
+    };
+    let repo = tmp.path().join("sandbox/shop");
+    let infra = repo.join("infra");
+    let infra = infra.to_str().expect("utf-8 path");
+    // Production, whether named from outside, by an absolute path or from inside.
+    assert_eq!(multi_az(&tmp.path().join("elsewhere"), infra), 1);
+    assert_eq!(multi_az(tmp.path(), "sandbox/shop/infra"), 1);
+    assert_eq!(multi_az(&repo.join("infra"), "."), 1);
+    // Development, also when scanned from inside its folder.
+    assert_eq!(multi_az(&repo.join("envs/dev"), "."), 0);
+    assert_eq!(multi_az(&repo, "envs"), 0);
+}
+
+/// A scanned path written with `..` gives report paths relative to the
+/// folder it names, for Terraform files as for YAML ones.
+#[test]
+fn report_paths_of_a_parent_relative_root() {
+    let tmp = workspace();
+    write_files(
+        tmp.path(),
+        &[
+            ("app/main.tf", "resource \"aws_s3_bucket\" \"b\" {\n  bucket = \"b\"\n}\n"),
+            ("app/pod.yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: c\n      image: nginx\n"),
+            ("other/.keep", ""),
+        ],
+    );
+    let (_, report) = json_scan(&tmp.path().join("other"), &["../app", "--fail-on", "never"]);
+    let files: BTreeSet<String> = findings(&report)
+        .iter()
+        .map(|f| f["file"].as_str().expect("file").to_string())
+        .collect();
+    assert_eq!(
+        files,
+        BTreeSet::from(["main.tf".to_string(), "pod.yaml".to_string()]),
+        "{}",
+        pretty(&report)
+    );
+}
+
 // ----------------------------------------------------------------- -o FILE
 
 #[test]

@@ -83,7 +83,8 @@ pub struct Options<'a> {
     pub vars: &'a [(String, String)],
     /// Report paths are relative to this directory.
     pub display_base: &'a Path,
-    pub cwd: &'a Path,
+    /// What environment path segments are read relative to.
+    pub class_base: &'a Path,
     /// Larger files are not read (IL002).
     pub max_file_size: u64,
     /// Keep every file's text; without, a text with no suppression
@@ -128,7 +129,7 @@ pub struct Loaded {
 pub fn load(candidates: &[Candidate], opts: &Options) -> (Output, Loaded) {
     let paths = project::Paths {
         display_base: opts.display_base,
-        cwd: opts.cwd,
+        class_base: opts.class_base,
         max_size: opts.max_file_size,
         release_texts: !opts.keep_texts,
     };

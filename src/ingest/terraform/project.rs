@@ -78,7 +78,8 @@ pub struct Project {
 /// Where report paths are relative to.
 pub struct Paths<'a> {
     pub display_base: &'a Path,
-    pub cwd: &'a Path,
+    /// What environment path segments are read relative to.
+    pub class_base: &'a Path,
     /// Larger files are not read.
     pub max_size: u64,
     /// Free a text once parsed, unless it holds a suppression directive
@@ -100,7 +101,7 @@ impl Paths<'_> {
     }
 
     fn class_path(&self, path: &Path) -> String {
-        relative_to(path, self.cwd)
+        relative_to(path, self.class_base)
     }
 }
 
@@ -115,7 +116,8 @@ pub fn relative_to(path: &Path, base: &Path) -> String {
             })
             .collect()
     };
-    let (p, b) = (abs(path), abs(base));
+    let normalize = crate::discover::normalize;
+    let (p, b) = (abs(&normalize(path)), abs(&normalize(base)));
     let common = p.iter().zip(b.iter()).take_while(|(x, y)| x == y).count();
     let mut parts: Vec<String> = std::iter::repeat_n("..".to_string(), b.len() - common).collect();
     parts.extend(p[common..].iter().cloned());
@@ -685,7 +687,7 @@ mod tests {
         for release in [true, false] {
             let paths = Paths {
                 display_base: dir.path(),
-                cwd: dir.path(),
+                class_base: dir.path(),
                 max_size: u64::MAX,
                 release_texts: release,
             };
