@@ -914,6 +914,12 @@ fn scan_in_pool(mut opts: ScanOptions) -> Result<Scan, ScanError> {
             resources.iter().filter(|r| !is_context(r.file)).count() + staged_out.outside_context;
     }
 
+    if !context_files.is_empty() {
+        for f in files.iter_mut() {
+            f.context = context_files.contains(&f.display);
+        }
+    }
+
     // Read before the rules run, so that the texts can go first.
     let directives = if staged {
         let tf_files = &staged_out.tf_files;

@@ -111,6 +111,9 @@ pub struct SourceFile {
     pub display: String,
     /// Path used for environment classification, when it differs from `display`.
     pub class_path: Option<String>,
+    /// Read only as context for the files named on the command line: its
+    /// resources are related to, its findings not reported.
+    pub context: bool,
     pub text: String,
     /// Read as a stream and not kept (a Terraform plan can be hundreds of
     /// megabytes on one line), or released after parsing
@@ -133,6 +136,7 @@ impl SourceFile {
             path,
             display,
             class_path: None,
+            context: false,
             text,
             streamed: false,
             released: None,

@@ -440,6 +440,60 @@ fn file_list_mode_reports_what_a_full_scan_reports_for_those_files() {
     );
 }
 
+/// A namespace-level finding (no default-deny NetworkPolicy, no
+/// ResourceQuota) is carried by one workload of the namespace. When a file
+/// is named, its workload carries it, not the first one of an unlisted
+/// context file, where it would be dropped and the namespace's problem go
+/// unreported.
+#[test]
+fn file_list_mode_keeps_namespace_findings_in_the_named_file() {
+    let deployment = |name: &str| {
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\n  namespace: shop\nspec:\n  selector:\n    matchLabels: {{app: {name}}}\n  template:\n    metadata:\n      labels: {{app: {name}}}\n    spec:\n      containers:\n        - name: {name}\n          image: nginx:1.27\n"
+        )
+    };
+    let namespace = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n";
+    let tmp = tempdir();
+    write_files(
+        tmp.path(),
+        &[
+            ("k8s/a.yaml", &deployment("a")),
+            ("k8s/b.yaml", &deployment("b")),
+        ],
+    );
+    let namespace_rules = |listed: &str| -> BTreeSet<(String, String, u64)> {
+        let r = run(
+            tmp.path(),
+            &[listed, "--format", "json", "--fail-on", "never"],
+        );
+        findings(&r.json())
+            .iter()
+            .filter(|f| f["rule_id"] == "K8S016" || f["rule_id"] == "K8S017")
+            .map(|f| {
+                (
+                    f["rule_id"].as_str().expect("id").to_string(),
+                    f["file"].as_str().expect("file").to_string(),
+                    f["line"].as_u64().expect("line"),
+                )
+            })
+            .collect()
+    };
+    let at = |file: &str, line: u64| -> BTreeSet<(String, String, u64)> {
+        ["K8S016", "K8S017"]
+            .iter()
+            .map(|id| (id.to_string(), file.to_string(), line))
+            .collect()
+    };
+    assert_eq!(namespace_rules("k8s/b.yaml"), at("k8s/b.yaml", 1));
+    assert_eq!(namespace_rules("k8s/a.yaml"), at("k8s/a.yaml", 1));
+    // A scan of the folder names its files relative to it.
+    assert_eq!(namespace_rules("k8s"), at("a.yaml", 1));
+    // A Namespace object in an unlisted file hands the finding to the named workload.
+    write_files(tmp.path(), &[("k8s/0-namespace.yaml", namespace)]);
+    assert_eq!(namespace_rules("k8s/b.yaml"), at("k8s/b.yaml", 1));
+    assert_eq!(namespace_rules("k8s"), at("0-namespace.yaml", 1));
+}
+
 /// pre-commit passes one changed `.tf` file: its whole module directory (and
 /// the modules it calls) is evaluated, so companions in unlisted sibling
 /// files and variables from unlisted files count, as in a full scan.

@@ -18,7 +18,7 @@
 
 use std::any::Any;
 use std::collections::hash_map::Entry;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -64,6 +64,8 @@ pub struct Relations {
     file_roots: HashMap<FileId, u32>,
     /// Built with files; without, every resource is in one root module.
     by_files: bool,
+    /// Files read only as context for named ones ([`SourceFile::context`]).
+    context_files: HashSet<FileId>,
     /// The root module of each resource (by index), per `file_roots`.
     resource_roots: Vec<u32>,
     /// Indexes rules build on first use, once per scan ([`Relations::cached`]).
@@ -106,6 +108,9 @@ impl Relations {
             let next = dirs.len() as u32;
             slot.insert(*dirs.entry(dir).or_insert(next));
         }
+        rel.context_files = (0..files.len() as FileId)
+            .filter(|&id| files[id as usize].context)
+            .collect();
         rel.resource_roots = resources.par_iter().map(|r| rel.root_of(r)).collect();
         rel.referrers = referrers(resources);
         for (i, r) in resources.iter().enumerate() {
@@ -196,6 +201,13 @@ impl Relations {
     /// Workloads of `group` (only) in `ns`, in scan order.
     pub fn workloads(&self, group: Group, ns: &str) -> &[Idx] {
         Self::strict(&self.workloads, group, ns)
+    }
+
+    /// Whether `r` is in a file read only as context (its findings are not
+    /// reported): a finding that any of several resources may carry goes
+    /// to one in a named file.
+    pub fn in_context(&self, r: &Resource) -> bool {
+        !self.context_files.is_empty() && self.context_files.contains(&r.file)
     }
 
     /// The index `key` of this scan, built by `build` the first time it is

@@ -65,25 +65,31 @@ const NAMESPACE_AND_WORKLOADS: &[&str] = &[
 /// the namespace-level finding, with the workloads to mention. Namespaces are
 /// looked at per relation group (see `model::relations`): a Namespace object
 /// carries its group's finding; without one, the group's first workload does.
+/// When files are named on the command line, a carrier in an unlisted
+/// context file (whose findings are dropped) gives way to the first workload
+/// in a named file.
 fn carrier<'a>(ctx: &'a Ctx, r: &Resource) -> Option<(Group, String, &'a [Idx])> {
     let rel: &Relations = ctx.relations;
     let group = group_of(r);
     let is_r = |i: Idx| std::ptr::eq(&ctx.resources[i], r);
-    if &*r.kind == "Namespace" {
-        // Only the first object of a name speaks for the namespace.
-        if !rel.namespace(group, &r.name).is_some_and(is_r) {
-            return None;
-        }
-        let workloads = rel.workloads(group, &r.name);
-        return (!workloads.is_empty()).then(|| (group, r.name.to_string(), workloads));
-    }
-    let ns = r.namespace_or_default();
-    if rel.namespace(group, ns).is_some() {
-        return None;
-    }
+    let ns = if &*r.kind == "Namespace" {
+        &*r.name
+    } else {
+        r.namespace_or_default()
+    };
     let workloads = rel.workloads(group, ns);
-    let first = *workloads.first()?;
-    is_r(first).then(|| (group, ns.to_string(), workloads))
+    let named_workload = workloads
+        .iter()
+        .copied()
+        .find(|&i| !rel.in_context(&ctx.resources[i]));
+    let namespace = rel
+        .namespace(group, ns)
+        .filter(|&i| !rel.in_context(&ctx.resources[i]) || named_workload.is_none());
+    let carrier = match namespace {
+        Some(i) => i,
+        None => named_workload.or_else(|| workloads.first().copied())?,
+    };
+    (is_r(carrier) && !workloads.is_empty()).then(|| (group, ns.to_string(), workloads))
 }
 
 fn others(ctx: &Ctx, r: &Resource, workloads: &[usize], what: &str) -> Vec<Related> {
