@@ -6,7 +6,8 @@
 //! - Read replicas (`replicate_source_db`) are skipped where the source holds
 //!   what the rule protects (Multi-AZ, backups, deletion protection): the
 //!   replica can be recreated from it. Encryption, monitoring, public access
-//!   and SSL apply to replicas too (AWS001 skips them because they inherit;
+//!   and SSL apply to replicas too (AWS001 skips same-region ones, which
+//!   inherit, and asks cross-region ones for a key of their own;
 //!   AWS007 takes a replica's engine, parameter group and engine version
 //!   from its source when it sets none).
 //! - An `aws_db_instance` with `cluster_identifier` is an Aurora member: the
@@ -33,17 +34,40 @@ pub static STORAGE_ENCRYPTED: Rule = Rule {
         scope: Scope::All,
         guide: "004 RDS Encryption; 000 Database Configuration",
         tags: &["security", "terraform", "aws", "rds", "encryption"],
-        rationale: "RDS instances and Aurora clusters are created unencrypted unless `storage_encrypted = true`, and encryption cannot be turned on later without a snapshot-and-restore. Snapshots, replicas and backups inherit it.",
-        help: "Set `storage_encrypted = true` (and `kms_key_id` for a customer-managed key).\n\n**Bad**\n\n```hcl\nresource \"aws_db_instance\" \"main\" {\n  engine         = \"postgres\"\n  instance_class = \"db.r6g.large\"\n}\n```\n\n**Good**\n\n```hcl\nresource \"aws_db_instance\" \"main\" {\n  engine            = \"postgres\"\n  instance_class    = \"db.r6g.large\"\n  storage_encrypted = true\n  kms_key_id        = aws_kms_key.rds.arn\n}\n```",
+        rationale: "RDS instances and Aurora clusters are created unencrypted unless `storage_encrypted = true`, and encryption cannot be turned on later without a snapshot-and-restore. Snapshots, backups and same-region replicas inherit it; a cross-region replica is encrypted only with a KMS key of its own region.",
+        help: "Set `storage_encrypted = true` (and `kms_key_id` for a customer-managed key). A read replica in another region than its source (`replicate_source_db` is an ARN) needs `kms_key_id`, a key of its own region: the provider ignores its `storage_encrypted`.\n\n**Bad**\n\n```hcl\nresource \"aws_db_instance\" \"main\" {\n  engine         = \"postgres\"\n  instance_class = \"db.r6g.large\"\n}\n```\n\n**Good**\n\n```hcl\nresource \"aws_db_instance\" \"main\" {\n  engine            = \"postgres\"\n  instance_class    = \"db.r6g.large\"\n  storage_encrypted = true\n  kms_key_id        = aws_kms_key.rds.arn\n}\n```",
         settings: &[],
         applies: Applies::Kinds(Platform::Terraform, &["aws_db_instance", "aws_rds_cluster"]),
     },
     check: Check::Native(storage_encrypted),
 };
 
+/// AWS001. `storage_encrypted = true` (unknown passes). A read replica in
+/// its source's region inherits the source's encryption and is skipped; one
+/// in another region (its source named by an ARN of another region than
+/// the replica's `region` argument, when that is written) is encrypted only
+/// with a key of its own region: it needs `kms_key_id`, and the provider
+/// ignores its `storage_encrypted`. Aurora members are skipped (the cluster
+/// carries it).
+///
+/// Location: `storage_encrypted` when written, else the header.
 fn storage_encrypted(_: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
-    // A read replica inherits the source's encryption.
-    if attr(r, "replicate_source_db").is_some() {
+    if is_replica(r) {
+        if let Some(region) = cross_region_source(r) {
+            let key = attr(r, "kms_key_id");
+            let has_key =
+                key.is_some_and(|k| k.is_unknown() || k.as_str().is_some_and(|s| !s.is_empty()));
+            if !has_key {
+                out.push(Hit::new(
+                    path(&["storage_encrypted"]),
+                    format!(
+                        "{} replicates a database of {region} in another region without kms_key_id: a cross-region replica is encrypted only with a KMS key of its own region (storage_encrypted is ignored for it)",
+                        r.address
+                    ),
+                ));
+            }
+        }
+        // A same-region replica inherits the source's encryption.
         return;
     }
     // Aurora cluster members take encryption from their cluster.
@@ -973,6 +997,27 @@ fn inherited_from<'a>(ctx: &'a Ctx, r: &'a Resource, name: &str) -> &'a Resource
         }
     }
     holder
+}
+
+/// The region of a read replica's source when it is another than the
+/// replica's: `replicate_source_db` is an ARN (the form for a source in
+/// another region; `arn:aws:rds:REGION:ACCOUNT:db:NAME`) whose region is
+/// not the replica's own `region` argument, when that is known.
+fn cross_region_source(r: &Resource) -> Option<&str> {
+    let arn = str_value(r, "replicate_source_db")?;
+    let mut parts = arn.split(':');
+    if parts.next() != Some("arn") {
+        return None;
+    }
+    let region = parts.nth(2).filter(|s| !s.is_empty())?;
+    match attr(r, "region").map(|n| &n.value) {
+        Some(Value::Str(own)) if own.as_ref() == region => None,
+        // Unset (the provider's region): an ARN is how a source in another
+        // region is named.
+        Some(Value::Str(_)) | None => Some(region),
+        // Unknown: it may be the source's region.
+        Some(_) => None,
+    }
 }
 
 /// An `aws_db_instance` that is a member of an Aurora cluster.
