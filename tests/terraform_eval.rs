@@ -237,6 +237,32 @@ fn unknown_count_gives_one_instance_with_unknowns() {
     assert_eq!(&*data.kind, "data.aws_availability_zones");
 }
 
+/// `keyed` names the top-level arguments that read `count` or `each`: rules
+/// learn from it that unknown values may still differ between instances.
+#[test]
+fn keyed_arguments_read_the_instance_key() {
+    let s = scan_dir("expand");
+    let keyed = |address: &str| -> Vec<String> {
+        let mut k: Vec<String> = resource(&s, address)
+            .keyed
+            .iter()
+            .map(|a| a.to_string())
+            .collect();
+        k.sort();
+        k
+    };
+    assert_eq!(keyed("aws_instance.web[1]"), ["tags"]);
+    assert_eq!(keyed("aws_s3_bucket.map[\"audit\"]"), ["bucket"]);
+    // Top-level arguments only: `versioning_configuration` reads `each.key`.
+    assert_eq!(keyed("aws_s3_bucket_versioning.map[\"logs\"]"), ["bucket"]);
+    assert_eq!(
+        keyed("aws_subnet.unknown_count"),
+        ["availability_zone", "cidr_block"],
+        "an unknown count still binds count.index"
+    );
+    assert!(keyed("data.aws_availability_zones.all").is_empty());
+}
+
 #[test]
 fn dynamic_blocks_expand() {
     let s = scan_dir("expand");

@@ -187,6 +187,7 @@ fn resource(node: Node, file: &SourceFile, id: FileId, classifier: &Classifier) 
         header_span: None,
         origin: Vec::new(),
         references: Vec::new(),
+        keyed: Vec::new(),
     }
 }
 

@@ -81,6 +81,11 @@ pub struct Resource {
     /// instance, and may name data sources (`data.t.n`) or unresolved modules
     /// (`module.vpc`). Empty for Kubernetes.
     pub references: Vec<(AttrPath, String)>,
+    /// Terraform: the arguments whose value was computed from the instance's
+    /// key (`count.index`, `each.key`, `each.value`), such as
+    /// `availability_zone = var.azs[count.index]`: the instances may differ
+    /// there even where the value is unknown. Empty elsewhere.
+    pub keyed: Vec<std::sync::Arc<str>>,
 }
 
 /// Where a rendered Kubernetes object came from (`# Source:` comment).

@@ -546,6 +546,7 @@ fn build(mut raw: Raw, file: FileId, class_path: &str, classifier: &Classifier) 
             header_span: Some(p.header),
             origin: Vec::new(),
             references,
+            keyed: Vec::new(),
         });
     }
     out

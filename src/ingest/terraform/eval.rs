@@ -112,11 +112,18 @@ impl Context for NoContext {
 pub struct Eval<'a> {
     pub ctx: &'a dyn Context,
     pub budget: &'a Budget,
+    /// Set when an expression reads `count` or `each` (the instance's key):
+    /// the caller clears it to learn which arguments depend on the key.
+    pub key_read: Cell<bool>,
 }
 
 impl<'a> Eval<'a> {
     pub fn new(ctx: &'a dyn Context, budget: &'a Budget) -> Eval<'a> {
-        Eval { ctx, budget }
+        Eval {
+            ctx,
+            budget,
+            key_read: Cell::new(false),
+        }
     }
 
     pub fn eval(&self, e: &Expr, env: Env) -> R {
@@ -214,6 +221,9 @@ impl<'a> Eval<'a> {
 
     fn traverse(&self, name: &str, ops: &[Op], env: Env) -> R {
         if let Some(v) = lookup_scope(env, name) {
+            if name == "count" || name == "each" {
+                self.key_read.set(true);
+            }
             return self.apply_ops(v, ops, env);
         }
         match self.ctx.resolve(self, name, ops) {

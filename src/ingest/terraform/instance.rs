@@ -837,6 +837,7 @@ impl<'p> Inst<'p> {
                     format!("{base}{}", key.suffix),
                     attributes,
                     b.refs,
+                    b.keyed,
                 ));
             }
         }
@@ -879,6 +880,7 @@ impl<'p> Inst<'p> {
                             address,
                             attributes,
                             b.refs,
+                            b.keyed,
                         ));
                     }
                 }
@@ -907,6 +909,7 @@ impl<'p> Inst<'p> {
             format!("terraform.backend.{}", backend.ty),
             attributes,
             Vec::new(),
+            Vec::new(),
         ));
     }
 
@@ -933,6 +936,7 @@ impl<'p> Inst<'p> {
         address: String,
         attributes: Node,
         references: Vec<(AttrPath, String)>,
+        keyed: Vec<Key>,
     ) -> Resource {
         let (mut environment, mut env_source) = self.root.environment_by_path(file);
         if env_source == EnvSource::Default {
@@ -965,6 +969,7 @@ impl<'p> Inst<'p> {
             header_span: Some(block.header),
             origin: self.origin.clone(),
             references,
+            keyed,
         }
     }
 
@@ -1116,6 +1121,8 @@ struct Builder<'e> {
     ev: Eval<'e>,
     path: AttrPath,
     refs: Vec<(AttrPath, String)>,
+    /// Top-level arguments computed from the instance key (`count`, `each`).
+    keyed: Vec<Key>,
     /// Blocks made by `dynamic` so far, and whether some were left out.
     blocks: usize,
     truncated: bool,
@@ -1127,6 +1134,7 @@ impl<'e> Builder<'e> {
             ev,
             path: AttrPath::root(),
             refs: Vec::new(),
+            keyed: Vec::new(),
             blocks: 0,
             truncated: false,
         }
@@ -1147,7 +1155,11 @@ impl<'e> Builder<'e> {
             if skip.contains(&&*a.name) {
                 continue;
             }
+            self.ev.key_read.set(false);
             let v = self.ev.eval(&a.expr, env).unwrap_or_else(|_| V::unknown());
+            if self.path.0.is_empty() && self.ev.key_read.get() {
+                self.keyed.push(a.name.clone());
+            }
             self.path.push(&a.name);
             let node = self.located(&a.expr, v);
             self.path.0.pop();

@@ -41,6 +41,8 @@
 //!   resource, data source or unresolved module found in the attribute's value,
 //!   through locals, `each.value` and functions.
 //! - `origin`: the module calls the instance came through, outermost first.
+//! - `keyed`: the top-level arguments that read `count` or `each`, so rules
+//!   can tell values that differ between instances even when unknown.
 //! - environment: the resource's file path, then the root module's path, then
 //!   the tags `Environment`/`environment`/`env`, then production.
 //!

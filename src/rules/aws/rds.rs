@@ -6,7 +6,10 @@
 //! - Read replicas (`replicate_source_db`) are skipped where the source holds
 //!   what the rule protects (Multi-AZ, backups, deletion protection): the
 //!   replica can be recreated from it. Encryption, monitoring, public access
-//!   and SSL apply to replicas too (AWS001 skips them because they inherit).
+//!   and SSL apply to replicas too (AWS001 skips same-region ones, which
+//!   inherit, and asks cross-region ones for a key of their own;
+//!   AWS007 takes a replica's engine, parameter group and engine version
+//!   from its source when it sets none).
 //! - An `aws_db_instance` with `cluster_identifier` is an Aurora member: the
 //!   cluster carries storage, backups and deletion protection.
 //! - Unknown values pass. Findings point at the attribute when it is written,
@@ -31,17 +34,40 @@ pub static STORAGE_ENCRYPTED: Rule = Rule {
         scope: Scope::All,
         guide: "004 RDS Encryption; 000 Database Configuration",
         tags: &["security", "terraform", "aws", "rds", "encryption"],
-        rationale: "RDS instances and Aurora clusters are created unencrypted unless `storage_encrypted = true`, and encryption cannot be turned on later without a snapshot-and-restore. Snapshots, replicas and backups inherit it.",
-        help: "Set `storage_encrypted = true` (and `kms_key_id` for a customer-managed key).\n\n**Bad**\n\n```hcl\nresource \"aws_db_instance\" \"main\" {\n  engine         = \"postgres\"\n  instance_class = \"db.r6g.large\"\n}\n```\n\n**Good**\n\n```hcl\nresource \"aws_db_instance\" \"main\" {\n  engine            = \"postgres\"\n  instance_class    = \"db.r6g.large\"\n  storage_encrypted = true\n  kms_key_id        = aws_kms_key.rds.arn\n}\n```",
+        rationale: "RDS instances and Aurora clusters are created unencrypted unless `storage_encrypted = true`, and encryption cannot be turned on later without a snapshot-and-restore. Snapshots, backups and same-region replicas inherit it; a cross-region replica is encrypted only with a KMS key of its own region.",
+        help: "Set `storage_encrypted = true` (and `kms_key_id` for a customer-managed key). A read replica in another region than its source (`replicate_source_db` is an ARN) needs `kms_key_id`, a key of its own region: the provider ignores its `storage_encrypted`.\n\n**Bad**\n\n```hcl\nresource \"aws_db_instance\" \"main\" {\n  engine         = \"postgres\"\n  instance_class = \"db.r6g.large\"\n}\n```\n\n**Good**\n\n```hcl\nresource \"aws_db_instance\" \"main\" {\n  engine            = \"postgres\"\n  instance_class    = \"db.r6g.large\"\n  storage_encrypted = true\n  kms_key_id        = aws_kms_key.rds.arn\n}\n```",
         settings: &[],
         applies: Applies::Kinds(Platform::Terraform, &["aws_db_instance", "aws_rds_cluster"]),
     },
     check: Check::Native(storage_encrypted),
 };
 
+/// AWS001. `storage_encrypted = true` (unknown passes). A read replica in
+/// its source's region inherits the source's encryption and is skipped; one
+/// in another region (its source named by an ARN of another region than
+/// the replica's `region` argument, when that is written) is encrypted only
+/// with a key of its own region: it needs `kms_key_id`, and the provider
+/// ignores its `storage_encrypted`. Aurora members are skipped (the cluster
+/// carries it).
+///
+/// Location: `storage_encrypted` when written, else the header.
 fn storage_encrypted(_: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
-    // A read replica inherits the source's encryption.
-    if attr(r, "replicate_source_db").is_some() {
+    if is_replica(r) {
+        if let Some(region) = cross_region_source(r) {
+            let key = attr(r, "kms_key_id");
+            let has_key =
+                key.is_some_and(|k| k.is_unknown() || k.as_str().is_some_and(|s| !s.is_empty()));
+            if !has_key {
+                out.push(Hit::new(
+                    path(&["storage_encrypted"]),
+                    format!(
+                        "{} replicates a database of {region} in another region without kms_key_id: a cross-region replica is encrypted only with a KMS key of its own region (storage_encrypted is ignored for it)",
+                        r.address
+                    ),
+                ));
+            }
+        }
+        // A same-region replica inherits the source's encryption.
         return;
     }
     // Aurora cluster members take encryption from their cluster.
@@ -628,7 +654,10 @@ fn monitoring(ctx: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
 /// with `aurora-postgresql` or `postgres` (`db_cluster_parameter_group_name` →
 /// `aws_rds_cluster_parameter_group`). The group is found by reference, or by
 /// its literal `name` in the same root module; `parameter` blocks (including
-/// `dynamic` ones) are searched for `rds.force_ssl`.
+/// `dynamic` ones) are searched for `rds.force_ssl`. A read replica without
+/// a known `engine` runs its source's (see [`replica_source`]); a source
+/// that cannot be found passes. A replica without a parameter group or an
+/// engine version of its own has its source's ([`inherited_from`]).
 ///
 /// - Unset or `default.*`: the default group counts as not setting it.
 /// - A literal name of a group not in the scan, an unknown name, an unknown
@@ -643,7 +672,8 @@ fn monitoring(ctx: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
 ///
 /// Location: the database's parameter group attribute (the header when
 /// unset), where the group is chosen; the group itself (its header, or the
-/// `parameter` block setting 0) is a related location.
+/// `parameter` block setting 0) is a related location, and so is a
+/// replica's source's `engine`.
 pub static FORCE_SSL: Rule = Rule {
     meta: RuleMeta {
         id: "AWS007",
@@ -698,8 +728,26 @@ resource "aws_db_instance" "orders" {
 };
 
 fn force_ssl(ctx: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
-    let Some(engine) = str_value(r, "engine") else {
-        return;
+    // A replica's own engine, when written, else its source's.
+    let (engine, source) = match str_value(r, "engine") {
+        Some(engine) => (engine, None),
+        None => match replica_source(ctx, r, MAX_REPLICA_HOPS) {
+            Some((engine, source)) => (engine, Some(source)),
+            None => return,
+        },
+    };
+    // Said where the engine came from, for a replica that writes none.
+    let source_related = |hit: &mut Hit| {
+        if let Some(src) = source {
+            hit.related.push(related_at(
+                src,
+                &path(&["engine"]),
+                format!(
+                    "{} replicates {}, whose engine is {engine}",
+                    r.address, src.address
+                ),
+            ));
+        }
     };
     let (group_attr, group_kind) = match (&*r.kind, engine) {
         ("aws_db_instance", "postgres") if !is_cluster_member(r) => {
@@ -711,14 +759,30 @@ fn force_ssl(ctx: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
         ),
         _ => return,
     };
-    let value = attr(r, group_attr);
-    let mut groups = referenced(ctx, r, group_attr, group_kind);
+    // A same-region replica created without a parameter group gets its
+    // source's (AWS CreateDBInstanceReadReplica); a cross-region one gets
+    // the default group. When the source's group lacks the parameter, both
+    // fail; when it forces TLS, the replica passes (its region is not told).
+    let holder = inherited_from(ctx, r, group_attr);
+    let versioned = inherited_from(ctx, r, "engine_version");
+    let uses = |what: &str| {
+        if std::ptr::eq(holder, r) {
+            format!("{} uses {what}", r.address)
+        } else {
+            format!(
+                "{} has no parameter group of its own, so it runs with that of its source {} ({what}; across regions, the default group)",
+                r.address, holder.address
+            )
+        }
+    };
+    let value = attr(holder, group_attr);
+    let mut groups = referenced(ctx, holder, group_attr, group_kind);
     if groups.is_empty() {
         match value.map(|n| &n.value) {
             None => {}
             Some(Value::Str(s)) if s.starts_with("default.") => {}
             Some(Value::Str(s)) => {
-                groups = named(ctx, r, group_kind, "name", s);
+                groups = named(ctx, holder, group_kind, "name", s);
                 // A group created elsewhere: its parameters are unknown.
                 if groups.is_empty() {
                     return;
@@ -729,7 +793,7 @@ fn force_ssl(ctx: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
     }
     // Whether RDS PostgreSQL 15+'s default of 1 applies, and whether it counts (setting).
     let engine_default_on = |group: Option<&Resource>| {
-        engine == "postgres" && major_version(r, group).is_none_or(|v| v >= 15)
+        engine == "postgres" && major_version(versioned, group).is_none_or(|v| v >= 15)
     };
     let accept_default = |group: Option<&Resource>| {
         engine_default_on(group) && ctx.settings.bool(ctx.rule, "accept_engine_default")
@@ -747,14 +811,16 @@ fn force_ssl(ctx: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
         if accept_default(None) {
             return;
         }
-        out.push(Hit::new(
+        let mut hit = Hit::new(
             at,
             format!(
-                "{} uses the default parameter group, which does not set rds.force_ssl = 1{}",
-                r.address,
+                "{}, which does not set rds.force_ssl = 1{}",
+                uses("the default parameter group"),
                 why(None)
             ),
-        ));
+        );
+        source_related(&mut hit);
+        out.push(hit);
         return;
     }
     for group in groups {
@@ -764,8 +830,8 @@ fn force_ssl(ctx: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
                 let mut hit = Hit::new(
                     at.clone(),
                     format!(
-                        "{} uses {}, which sets rds.force_ssl to 0: clients may connect without TLS",
-                        r.address, group.address
+                        "{}, which sets rds.force_ssl to 0: clients may connect without TLS",
+                        uses(&group.address)
                     ),
                 );
                 hit.related.push(related_at(
@@ -773,6 +839,7 @@ fn force_ssl(ctx: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
                     &p,
                     format!("{} sets rds.force_ssl to 0 here", group.address),
                 ));
+                source_related(&mut hit);
                 out.push(hit);
             }
             Param::Missing => {
@@ -782,9 +849,8 @@ fn force_ssl(ctx: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
                 let mut hit = Hit::new(
                     at.clone(),
                     format!(
-                        "{} uses {}, which does not set rds.force_ssl = 1{}",
-                        r.address,
-                        group.address,
+                        "{}, which does not set rds.force_ssl = 1{}",
+                        uses(&group.address),
                         why(Some(group))
                     ),
                 );
@@ -793,6 +859,7 @@ fn force_ssl(ctx: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
                     &AttrPath::root(),
                     format!("{} has no parameter rds.force_ssl", group.address),
                 ));
+                source_related(&mut hit);
                 out.push(hit);
             }
         }
@@ -864,6 +931,93 @@ fn major_version(r: &Resource, group: Option<&Resource>) -> Option<u32> {
 /// A read replica: its source holds the data.
 fn is_replica(r: &Resource) -> bool {
     attr(r, "replicate_source_db").is_some()
+}
+
+/// How far replicas of replicas (cascading replicas) are followed back to a
+/// source; a bound, since literal identifiers can form cycles.
+const MAX_REPLICA_HOPS: usize = 4;
+
+/// The engine of a read replica that writes none, and the source it is
+/// read from ([`replica_sources`]). A replica always runs its source's
+/// engine, and leaves `engine` unset or computed (terraform-aws-rds:
+/// `is_replica ? null : var.engine`); a source that is a replica itself is
+/// followed up to `hops` times. `None` when no single known engine is found.
+fn replica_source<'a>(ctx: &'a Ctx, r: &Resource, hops: usize) -> Option<(&'a str, &'a Resource)> {
+    if hops == 0 {
+        return None;
+    }
+    let mut found: Option<(&str, &Resource)> = None;
+    for src in replica_sources(ctx, r) {
+        let engine = match str_value(src, "engine") {
+            Some(e) => e,
+            None => replica_source(ctx, src, hops - 1)?.0,
+        };
+        // Several candidates (an unknown count) must agree.
+        if found.is_some_and(|(e, _)| e != engine) {
+            return None;
+        }
+        found.get_or_insert((engine, src));
+    }
+    found
+}
+
+/// The `aws_db_instance`s a read replica's `replicate_source_db` names: by
+/// reference, else by literal `identifier` (not an ARN, which names one
+/// elsewhere), in the same root module. Several when the reference is to a
+/// resource whose count is unknown; none for anything else.
+fn replica_sources<'a>(ctx: &'a Ctx, r: &Resource) -> Vec<&'a Resource> {
+    if &*r.kind != "aws_db_instance" || !is_replica(r) {
+        return Vec::new();
+    }
+    let sources = referenced(ctx, r, "replicate_source_db", "aws_db_instance");
+    if !sources.is_empty() {
+        return sources;
+    }
+    match str_value(r, "replicate_source_db") {
+        Some(name) if !name.starts_with("arn:") => {
+            named(ctx, r, "aws_db_instance", "identifier", name)
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// The instance `r` takes the setting `name` from: `r` itself when it sets
+/// it, else for a read replica its single source (followed through replicas
+/// of replicas), which gives it the parameter group and the engine version.
+/// An unresolved source leaves `r`.
+fn inherited_from<'a>(ctx: &'a Ctx, r: &'a Resource, name: &str) -> &'a Resource {
+    let mut holder = r;
+    for _ in 0..MAX_REPLICA_HOPS {
+        if attr(holder, name).is_some() {
+            break;
+        }
+        match replica_sources(ctx, holder).as_slice() {
+            [single] => holder = single,
+            _ => break,
+        }
+    }
+    holder
+}
+
+/// The region of a read replica's source when it is another than the
+/// replica's: `replicate_source_db` is an ARN (the form for a source in
+/// another region; `arn:aws:rds:REGION:ACCOUNT:db:NAME`) whose region is
+/// not the replica's own `region` argument, when that is known.
+fn cross_region_source(r: &Resource) -> Option<&str> {
+    let arn = str_value(r, "replicate_source_db")?;
+    let mut parts = arn.split(':');
+    if parts.next() != Some("arn") {
+        return None;
+    }
+    let region = parts.nth(2).filter(|s| !s.is_empty())?;
+    match attr(r, "region").map(|n| &n.value) {
+        Some(Value::Str(own)) if own.as_ref() == region => None,
+        // Unset (the provider's region): an ARN is how a source in another
+        // region is named.
+        Some(Value::Str(_)) | None => Some(region),
+        // Unknown: it may be the source's region.
+        Some(_) => None,
+    }
 }
 
 /// An `aws_db_instance` that is a member of an Aurora cluster.

@@ -895,6 +895,7 @@ mod tests {
             header_span: None,
             origin: Vec::new(),
             references: Vec::new(),
+            keyed: Vec::new(),
         }
     }
 

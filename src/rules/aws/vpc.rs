@@ -15,7 +15,8 @@
 //!   locations. A VPC that is not declared in the scan (a data source, a
 //!   variable) is not checked.
 //! - Unknown values pass; for counts of availability zones, a finding needs
-//!   the known values alone to prove the shortfall.
+//!   the known values alone to prove the shortfall (AWS052 also counts
+//!   subnets that pick their zone by instance key as several zones).
 //!
 //! The helpers at the end ([`referrers_of`], [`resolve`], [`related_at`], …)
 //! are shared with the other families of the same engineer (lb, logs, tags, ebs).
@@ -324,7 +325,10 @@ pub static NAT_PER_AZ: Rule = Rule {
 /// gateways fails when the zones its gateways can cover are fewer than the
 /// known distinct zones of its public subnets. A gateway whose subnet is
 /// ambiguous (it references several subnets: its `count` is unknown) makes
-/// the VPC pass. Unknown zones pass.
+/// the VPC pass. Unknown zones pass, except that public subnets taking
+/// their zone from their instance key (`element(var.azs, count.index)`),
+/// two or more of them or an unknown number, span several zones: a single
+/// gateway then fails, as with the module's looked-up `azs`.
 ///
 /// Location: module — `single_nat_gateway` when true, else
 /// `one_nat_gateway_per_az` when written, else the header; raw — the VPC
@@ -358,6 +362,11 @@ fn nat_per_az(ctx: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
             if targets.len() != 1 {
                 return;
             }
+            // An unknown number of gateways, each in the subnet of its own
+            // key: there may be one per zone.
+            if is_unknown_expansion(n) && n.keyed.iter().any(|k| &**k == "subnet_id") {
+                return;
+            }
             nats.push(n);
             nat_subnet.push(
                 subnets
@@ -371,13 +380,43 @@ fn nat_per_az(ctx: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
         return;
     }
     let mut public_azs: BTreeSet<String> = BTreeSet::new();
+    // Public subnets whose unknown zone is picked by their instance key, by
+    // resource: how many instances, and whether their number is unknown.
+    let mut by_key: Vec<(&str, usize, bool)> = Vec::new();
     for s in &subnets {
         let holds_nat = nat_subnet.iter().flatten().any(|h| std::ptr::eq(*h, *s));
-        let public = holds_nat || is_public_subnet(ctx, s);
-        if let (true, Az::Known(az)) = (public, az_of(s)) {
-            public_azs.insert(az);
+        if !(holds_nat || is_public_subnet(ctx, s)) {
+            continue;
+        }
+        match az_of(s) {
+            Az::Known(az) => {
+                public_azs.insert(az);
+            }
+            Az::Unknown if zone_by_key(s) => {
+                let base = base_address(&s.address);
+                match by_key.iter_mut().find(|(b, _, _)| *b == base) {
+                    Some(entry) => entry.1 += 1,
+                    None => by_key.push((base, 1, is_unknown_expansion(s))),
+                }
+            }
+            _ => {}
         }
     }
+    // An unknown zone alone proves nothing (the subnets may share it). But
+    // instances picking their zone by key are laid out across zones (what
+    // `element(var.azs, count.index)` is for): two of them, or an unknown
+    // number, count as two zones, the fewest that one gateway cannot cover.
+    // Not more: the list may be shorter than the count (`element` wraps).
+    let spread: Vec<&str> = by_key
+        .iter()
+        .filter(|(_, n, unknown)| *n >= 2 || *unknown)
+        .map(|(b, _, _)| *b)
+        .collect();
+    let zones = if spread.is_empty() {
+        public_azs.len()
+    } else {
+        public_azs.len().max(2)
+    };
     // The zones the gateways can cover: their known zones among the public
     // ones, plus one per gateway whose zone cannot be told.
     let mut covered: BTreeSet<String> = BTreeSet::new();
@@ -392,24 +431,31 @@ fn nat_per_az(ctx: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
         }
     }
     let can_cover = covered.len() + open;
-    if can_cover >= public_azs.len() {
+    if can_cover >= zones {
         return;
     }
-    let missing: Vec<&str> = public_azs
-        .iter()
-        .filter(|az| !covered.contains(*az))
-        .map(String::as_str)
-        .collect();
-    let mut hit = Hit::new(
-        AttrPath::root(),
+    let message = if zones > public_azs.len() {
+        format!(
+            "{} has {} NAT gateway(s) for public subnets spread over several availability zones (by the instance key of {}); each zone needs its own NAT gateway",
+            r.address,
+            nats.len(),
+            spread.join(", ")
+        )
+    } else {
+        let missing: Vec<&str> = public_azs
+            .iter()
+            .filter(|az| !covered.contains(*az))
+            .map(String::as_str)
+            .collect();
         format!(
             "{} has {} NAT gateway(s) for public subnets in {} availability zones: {} without its own NAT gateway",
             r.address,
             nats.len(),
             public_azs.len(),
             missing.join(", ")
-        ),
-    );
+        )
+    };
+    let mut hit = Hit::new(AttrPath::root(), message);
     hit.related = nats
         .iter()
         .map(|n| {
@@ -706,6 +752,22 @@ fn az_of(s: &Resource) -> Az {
         }
     }
     Az::Unset
+}
+
+/// Whether a subnet's zone is computed from its instance key
+/// (`availability_zone = var.azs[count.index]`, `each.value.az`).
+fn zone_by_key(s: &Resource) -> bool {
+    ["availability_zone", "availability_zone_id"]
+        .into_iter()
+        .find(|k| attr(s, k).is_some())
+        .is_some_and(|k| s.keyed.iter().any(|a| &**a == k))
+}
+
+/// Whether `r` stands for an unknown number of instances: an argument
+/// depends on the instance key (so it has `count` or `for_each`), yet its
+/// address has none (the expansion was unknown).
+fn is_unknown_expansion(r: &Resource) -> bool {
+    !r.keyed.is_empty() && base_address(&r.address) == r.address
 }
 
 /// Whether a subnet is public: it gives instances public addresses
