@@ -16,6 +16,7 @@ use crate::evaluate::{Checks, Evaluator};
 use crate::findings::{self, Finding};
 use crate::ingest::helm::{self, HelmOptions};
 use crate::ingest::kubernetes::{self, Outcome};
+use crate::ingest::kustomize;
 use crate::ingest::plan;
 use crate::ingest::terraform;
 use crate::model::{AttrPath, Resource};
@@ -521,6 +522,8 @@ fn scan_in_pool(opts: ScanOptions) -> Result<Scan, ScanError> {
 
     let t = Instant::now();
     let charts = helm::find_charts(&candidates);
+    let above = kustomize::above(&opts.context, &root, &cwd);
+    let patches = kustomize::Patches::find(&candidates, &above, opts.max_file_size);
     progress.start(
         Progress::READ,
         candidates
@@ -788,7 +791,9 @@ fn scan_in_pool(opts: ScanOptions) -> Result<Scan, ScanError> {
         .map(|(l, &id)| {
             progress.tick();
             let file = &files[id as usize];
-            if l.in_chart || file.streamed {
+            // A kustomize patch is a partial object, not a resource.
+            let patch = file.path.is_some() && patches.contains(&file.display);
+            if l.in_chart || file.streamed || patch {
                 (Vec::new(), None)
             } else {
                 ingest(l, file, id, &opts.classifier)
