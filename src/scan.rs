@@ -419,7 +419,8 @@ struct Loaded {
     file: SourceFile,
     class: FileClass,
     problem: Option<(usize, String)>,
-    /// A file of a chart directory: a template, not a manifest.
+    /// A file helm renders (under a chart's `templates/` or `charts/`): a
+    /// template, not a manifest.
     in_chart: bool,
     /// The chart this stream was rendered from.
     rendered_from: Option<usize>,
@@ -522,6 +523,7 @@ fn scan_in_pool(opts: ScanOptions) -> Result<Scan, ScanError> {
 
     let t = Instant::now();
     let charts = helm::find_charts(&candidates);
+    let templates_dirs = helm::rendered_dirs(&candidates);
     let above = kustomize::above(&opts.context, &root, &cwd);
     let patches = kustomize::Patches::find(&candidates, &above, opts.max_file_size);
     progress.start(
@@ -589,9 +591,9 @@ fn scan_in_pool(opts: ScanOptions) -> Result<Scan, ScanError> {
                 file,
                 class: c.class,
                 problem,
-                in_chart: charts
+                in_chart: templates_dirs
                     .iter()
-                    .any(|ch| helm::within(&c.display, &ch.display)),
+                    .any(|dir| helm::within(&c.display, dir)),
                 rendered_from: None,
                 too_large: false,
                 plan: None,
