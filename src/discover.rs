@@ -44,6 +44,10 @@ pub fn classify(path: &Path) -> Option<FileClass> {
     if name.ends_with(".yaml") || name.ends_with(".yml") || name.ends_with(".json") {
         return Some(FileClass::Yaml);
     }
+    // Kustomize also reads a kustomization from an extensionless `Kustomization`.
+    if crate::ingest::kustomize::is_kustomization(path) {
+        return Some(FileClass::Yaml);
+    }
     None
 }
 

@@ -16,6 +16,7 @@ use crate::evaluate::{Checks, Evaluator};
 use crate::findings::{self, Finding};
 use crate::ingest::helm::{self, HelmOptions};
 use crate::ingest::kubernetes::{self, Outcome};
+use crate::ingest::kustomize;
 use crate::ingest::plan;
 use crate::ingest::terraform;
 use crate::model::{AttrPath, Resource};
@@ -418,7 +419,8 @@ struct Loaded {
     file: SourceFile,
     class: FileClass,
     problem: Option<(usize, String)>,
-    /// A file of a chart directory: a template, not a manifest.
+    /// A file helm renders (under a chart's `templates/` or `charts/`): a
+    /// template, not a manifest.
     in_chart: bool,
     /// The chart this stream was rendered from.
     rendered_from: Option<usize>,
@@ -523,6 +525,9 @@ fn scan_in_pool(mut opts: ScanOptions) -> Result<Scan, ScanError> {
 
     let t = Instant::now();
     let charts = helm::find_charts(&candidates);
+    let templates_dirs = helm::rendered_dirs(&candidates);
+    let above = kustomize::above(&opts.context, &root, &cwd);
+    let patches = kustomize::Patches::find(&candidates, &above, opts.max_file_size);
     progress.start(
         Progress::READ,
         candidates
@@ -588,9 +593,9 @@ fn scan_in_pool(mut opts: ScanOptions) -> Result<Scan, ScanError> {
                 file,
                 class: c.class,
                 problem,
-                in_chart: charts
+                in_chart: templates_dirs
                     .iter()
-                    .any(|ch| helm::within(&c.display, &ch.display)),
+                    .any(|dir| helm::within(&c.display, dir)),
                 rendered_from: None,
                 too_large: false,
                 plan: None,
@@ -790,7 +795,9 @@ fn scan_in_pool(mut opts: ScanOptions) -> Result<Scan, ScanError> {
         .map(|(l, &id)| {
             progress.tick();
             let file = &files[id as usize];
-            if l.in_chart || file.streamed {
+            // A kustomize patch is a partial object, not a resource.
+            let patch = file.path.is_some() && patches.contains(&file.display);
+            if l.in_chart || file.streamed || patch {
                 (Vec::new(), None)
             } else {
                 ingest(l, file, id, &opts.classifier)

@@ -559,6 +559,51 @@ fn file_list_mode_evaluates_the_whole_terraform_module() {
     );
 }
 
+/// pre-commit passes a changed kustomize patch: the kustomization naming it
+/// sits a folder above, outside the listed files' folders, and still makes
+/// it a patch (no findings), as in a full scan.
+#[test]
+fn file_list_mode_knows_patches_of_kustomizations_above() {
+    let tmp = tempdir();
+    write_files(
+        tmp.path(),
+        &[
+            (
+                "deploy/base/kustomization.yaml",
+                "resources:\n- web.yaml\npatches:\n- path: overlays/web-ha.yaml\n",
+            ),
+            (
+                "deploy/base/web.yaml",
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n      - name: web\n        image: shop/web\n",
+            ),
+            (
+                "apps/api.yaml",
+                "apiVersion: v1\nkind: Pod\nmetadata:\n  name: api\nspec:\n  containers:\n  - name: api\n    image: shop/api\n",
+            ),
+            (
+                "deploy/base/overlays/web-ha.yaml",
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n      - name: web\n        image: shop/web:latest\n",
+            ),
+        ],
+    );
+    let full = run(tmp.path(), &[".", "--format", "json"]).json();
+    // Not `deploy/base/web.yaml`: its folder would bring the kustomization in.
+    let listed = ["deploy/base/overlays/web-ha.yaml", "apps/api.yaml"];
+    let (partial, expected) = scan_listed(tmp.path(), &listed, &full);
+    assert!(
+        expected.iter().all(|t| t.1 == "apps/api.yaml"),
+        "the patch has no findings: {}",
+        pretty(&full)
+    );
+    assert_eq!(
+        tuples(&partial),
+        expected,
+        "file list:\n{}\nfull scan:\n{}",
+        pretty(&partial),
+        pretty(&full)
+    );
+}
+
 #[test]
 fn file_list_mode_keeps_suppressions_and_baselines() {
     let tmp = cross_resource_tree();

@@ -624,6 +624,92 @@ fn environment_values_files_render_separately() {
     }
 }
 
+/// Files of a chart folder that helm does not render (`crds/`, a
+/// pre-rendered manifest beside `Chart.yaml`) are plain manifests and are
+/// scanned; `templates/` and subcharts under `charts/` are only seen
+/// rendered; values files, `Chart.yaml` and the like stay quiet.
+#[cfg(unix)]
+#[test]
+fn chart_files_outside_templates_are_plain_manifests() {
+    let tmp = tempdir();
+    write_files(tmp.path(), SHOP_CHART);
+    // Privileged, to be reported wherever it is scanned as a manifest.
+    let privileged = |name: &str| {
+        format!(
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\nspec:\n  containers:\n  - name: {name}\n    image: registry.example.com/{name}:1.0.0\n    securityContext:\n      privileged: true\n"
+        )
+    };
+    let upstream = format!(
+        "# Pre-rendered, applied with kustomize.\n---\n{}",
+        privileged("upstream")
+    );
+    let subchart = privileged("subchart");
+    let in_templates = privileged("template");
+    write_files(
+        tmp.path(),
+        &[
+            ("shop/upstream.yaml", &upstream),
+            (
+                "shop/crds/widgets.yaml",
+                "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: widgets.example.com\nspec:\n  group: example.com\n  names: {kind: Widget, plural: widgets}\n  scope: Namespaced\n  versions: []\n",
+            ),
+            ("shop/values-prod.yaml", "replicaCount: 3\nimage: {tag: 1.0.0}\n"),
+            ("shop/ci/test-values.yaml", "replicaCount: 1\n"),
+            ("shop/values.schema.json", "{\"type\": \"object\"}\n"),
+            (
+                "shop/requirements.yaml",
+                "dependencies:\n- name: redis\n  version: 1.0.0\n",
+            ),
+            ("shop/templates/plain.yaml", &in_templates),
+            ("shop/charts/sub/Chart.yaml", "apiVersion: v2\nname: sub\nversion: 0.1.0\n"),
+            ("shop/charts/sub/templates/pod.yaml", &subchart),
+            ("shop/charts/sub/static.yaml", &subchart),
+        ],
+    );
+    let helm = FakeHelm::printing(SHOP_RENDERED);
+    let out = run(
+        tmp.path(),
+        &[
+            ".",
+            "--helm",
+            helm.path(),
+            "--rule",
+            "K8S005",
+            "--format",
+            "json",
+        ],
+        None,
+        &[],
+    );
+    assert_eq!(out.code(), 1, "{}", out.stderr);
+    let report = out.json();
+    let found: Vec<(&str, &str, u64)> = findings(&report)
+        .iter()
+        .map(|f| {
+            (
+                f["rule_id"].as_str().unwrap_or_default(),
+                f["file"].as_str().unwrap_or_default(),
+                f["line"].as_u64().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [("K8S005", "shop/upstream.yaml", 12)],
+        "{}",
+        pretty(&report)
+    );
+    assert_eq!(
+        report["notes"],
+        serde_json::json!([]),
+        "{}",
+        pretty(&report)
+    );
+    // The rendered deployment (values.yaml and values-prod.yaml), the
+    // pre-rendered pod and the CRD.
+    assert_eq!(report["summary"]["resources"], 4, "{}", pretty(&report));
+}
+
 #[cfg(unix)]
 #[test]
 fn failing_helm_is_il001_with_its_error_text() {

@@ -306,6 +306,28 @@ pub fn find_charts(candidates: &[crate::discover::Candidate]) -> Vec<Chart> {
     charts
 }
 
+/// The folders of the charts among `candidates` that helm renders, as report
+/// names: `templates/` and `charts/` (subcharts) of every folder holding a
+/// `Chart.yaml`, nested ones included. The rest of a chart folder is not a
+/// template: `crds/` is installed as it is, and a pre-rendered manifest
+/// kept beside `Chart.yaml` is applied by other means; those are manifests.
+pub fn rendered_dirs(candidates: &[crate::discover::Candidate]) -> Vec<String> {
+    candidates
+        .iter()
+        .filter(|c| c.path.file_name().is_some_and(|n| n == "Chart.yaml"))
+        .flat_map(|c| {
+            let dir = c.display.rsplit_once('/').map_or("", |(d, _)| d);
+            ["templates", "charts"].map(|sub| {
+                if dir.is_empty() {
+                    sub.to_string()
+                } else {
+                    format!("{dir}/{sub}")
+                }
+            })
+        })
+        .collect()
+}
+
 /// Whether `display` lies inside the folder `dir` (both report names).
 pub fn within(display: &str, dir: &str) -> bool {
     dir.is_empty()

@@ -119,7 +119,9 @@ fn collect(
     classifier: &Classifier,
     out: &mut Vec<Resource>,
 ) {
-    if !is_object(&node) {
+    // A `$patch` directive (`$patch: delete`) makes the document a
+    // strategic-merge patch, whatever file it sits in.
+    if !is_object(&node) || node.get("$patch").is_some() {
         return;
     }
     let kind = node.get("kind").and_then(Node::as_str).unwrap_or_default();

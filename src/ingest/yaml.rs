@@ -252,9 +252,10 @@ fn parse_once(text: &str) -> Result<Vec<Document>, Failure> {
                     )));
                 }
                 alias_budget -= size;
-                // The copy is located at the alias, so findings point where it is used.
+                // The copy, every node of it, is located at the alias, so
+                // findings point where it is used, not into the anchor.
                 let mut node = node.clone();
-                node.span = Span::new(pos(&span.start), pos(&span.end));
+                relocate(&mut node, Span::new(pos(&span.start), pos(&span.end)));
                 node
             }
         };
@@ -272,6 +273,23 @@ fn parse_once(text: &str) -> Result<Vec<Document>, Failure> {
 fn remember(anchors: &mut HashMap<usize, (Node, usize)>, anchor: usize, node: &Node) {
     if anchor != 0 {
         anchors.insert(anchor, (node.clone(), count_nodes(node)));
+    }
+}
+
+/// Give `node` and all its descendants (and their keys) the span `at`.
+/// Iterative: an alias may copy a deep tree.
+fn relocate(node: &mut Node, at: Span) {
+    let mut todo = vec![node];
+    while let Some(n) = todo.pop() {
+        n.span = at;
+        match &mut n.value {
+            Value::Seq(items) => todo.extend(items.iter_mut()),
+            Value::Map(entries) => todo.extend(entries.iter_mut().map(|e| {
+                e.key_span = at;
+                &mut e.value
+            })),
+            _ => {}
+        }
     }
 }
 
@@ -476,6 +494,23 @@ mod tests {
         assert_eq!(m.get("x").and_then(Node::as_i64), Some(1));
         assert_eq!(m.get("z").and_then(Node::as_i64), Some(4));
         assert_eq!(m.entries().len(), 2);
+    }
+
+    #[test]
+    fn alias_copies_are_located_at_the_alias() {
+        let n = one("a: &sc\n  caps:\n    drop: [ALL]\nb: *sc\nc:\n  <<: *sc\n");
+        let at = |path: &[&str]| n.get_path(path).map(|x| x.span.start.line);
+        assert_eq!(at(&["a", "caps", "drop"]), Some(3));
+        assert_eq!(at(&["b", "caps", "drop"]), Some(4));
+        assert_eq!(at(&["c", "caps", "drop"]), Some(6));
+        let b = n.get("b").expect("b");
+        assert_eq!(b.entry("caps").map(|e| e.key_span.start.line), Some(4));
+        assert_eq!(
+            b.get_path(&["caps", "drop"])
+                .map(Node::items)
+                .map(|i| i[0].span.start.line),
+            Some(4)
+        );
     }
 
     #[test]

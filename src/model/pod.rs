@@ -1,6 +1,6 @@
 //! One pod-spec view over every workload kind, so rules are written once.
 
-use super::{AttrPath, Node, Resource, Seg};
+use super::{AttrPath, Node, Resource, Seg, Value};
 
 /// Kinds with a pod template, and where the pod spec sits in each.
 pub fn pod_spec_path(kind: &str) -> Option<AttrPath> {
@@ -144,16 +144,25 @@ impl<'a> PodView<'a> {
     }
 
     /// A securityContext field as the container sees it: its own setting,
-    /// else the pod's. Returns the node and its path.
+    /// else the pod's. Returns the node and its path. A `null` is unset, as
+    /// Kubernetes reads it: a container's `null` falls back to the pod.
     pub fn effective_security(
         &self,
         container: &Container<'a>,
         field: &str,
     ) -> Option<(&'a Node, AttrPath)> {
-        if let Some(n) = container.node.get_path(&["securityContext", field]) {
+        let set = |n: &&Node| !matches!(n.value, Value::Null);
+        if let Some(n) = container
+            .node
+            .get_path(&["securityContext", field])
+            .filter(set)
+        {
             return Some((n, container.at(["securityContext", field])));
         }
-        let n = self.spec.get_path(&["securityContext", field])?;
+        let n = self
+            .spec
+            .get_path(&["securityContext", field])
+            .filter(set)?;
         Some((n, self.path.join(["securityContext", field])))
     }
 }
