@@ -54,13 +54,44 @@ const REFERENCE_SUFFIXES: &[&str] = &[
     "_ARN",
 ];
 
+/// Top folders a path to a mounted secret starts from.
+const PATH_ROOTS: &[&str] = &[
+    "etc",
+    "var",
+    "run",
+    "secrets",
+    "secret",
+    "vault",
+    "mnt",
+    "opt",
+    "home",
+    "tmp",
+    "srv",
+    "config",
+    "certs",
+    "usr",
+    "data",
+    "app",
+    "workspace",
+];
+
 /// An absolute file path (`/var/secrets/google/key.json`): where a mounted
-/// secret is, not the secret. At least two `/` and no whitespace, so a token
-/// that merely starts with `/` or a sentence is still a literal.
+/// secret is, not the secret. At least two `/`, no whitespace, and a known
+/// top folder or a file extension (`.json`), which base64 (`/h2i17M8/gToy`,
+/// it has `/` but no `.`) and sentences do not have.
 fn is_file_path(value: &str) -> bool {
-    value
-        .strip_prefix('/')
-        .is_some_and(|rest| rest.contains('/') && !rest.contains(char::is_whitespace))
+    let Some(rest) = value.strip_prefix('/') else {
+        return false;
+    };
+    let Some((top, _)) = rest.split_once('/') else {
+        return false;
+    };
+    let file = rest.rsplit('/').next().unwrap_or_default();
+    !rest.contains(char::is_whitespace)
+        && (PATH_ROOTS.contains(&top)
+            || file
+                .rsplit_once('.')
+                .is_some_and(|(_, ext)| !ext.is_empty()))
 }
 
 fn check(ctx: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
