@@ -253,7 +253,8 @@ fn auth(_: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
 /// failover at all; memcached clusters are not replicated by design and pass.
 ///
 /// Location: each offending attribute; unset ones together at the header. A
-/// bare cluster is reported at its header.
+/// bare cluster is reported at its `replication_group_id` when that is
+/// written (and null: the line that left it out of a group), else at its header.
 pub static FAILOVER: Rule = Rule {
     meta: RuleMeta {
         id: "AWS013",
