@@ -7,7 +7,6 @@
 //! leaves such files out (they stay in the file table, like chart templates,
 //! but yield no resources).
 
-use std::borrow::Cow;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
@@ -58,9 +57,9 @@ impl Patches {
         Patches { files }
     }
 
-    /// Whether the file reported as `display` is a patch.
+    /// Whether the file reported as `display` (normalized by the walk) is a patch.
     pub fn contains(&self, display: &str) -> bool {
-        !self.files.is_empty() && self.files.contains(normalize(display).as_ref())
+        !self.files.is_empty() && self.files.contains(display)
     }
 }
 
@@ -136,34 +135,10 @@ fn join(dir: &str, rel: &str) -> Option<String> {
     } else {
         format!("{dir}/{rel}")
     };
-    let joined = normalize(&full).into_owned();
+    let joined = crate::discover::normalize(Path::new(&full))
+        .to_string_lossy()
+        .replace('\\', "/");
     (!joined.is_empty()).then_some(joined)
-}
-
-/// `path` without `.` and empty segments, `x/..` pairs folded (lexically:
-/// as kustomize resolves paths against the kustomization's folder).
-fn normalize(path: &str) -> Cow<'_, str> {
-    let clean = |s: &str| !matches!(s, "" | "." | "..");
-    let body = path.strip_prefix('/').unwrap_or(path);
-    if body.split('/').all(clean) {
-        return Cow::Borrowed(path);
-    }
-    let mut parts: Vec<&str> = Vec::new();
-    for part in body.split('/') {
-        match part {
-            "" | "." => {}
-            ".." if parts.last().is_some_and(|&p| p != "..") => {
-                parts.pop();
-            }
-            p => parts.push(p),
-        }
-    }
-    let joined = parts.join("/");
-    Cow::Owned(if path.starts_with('/') {
-        format!("/{joined}")
-    } else {
-        joined
-    })
 }
 
 #[cfg(test)]
@@ -212,9 +187,7 @@ patchesJson6902:
         assert_eq!(join("a", "../../x.yaml").as_deref(), Some("../x.yaml"));
         assert_eq!(join("a", "/etc/x.yaml"), None);
         assert_eq!(join("a", "https://example.com/x.yaml"), None);
-        assert_eq!(normalize("a/./b//c.yaml"), "a/b/c.yaml");
-        assert_eq!(normalize("/r/a/../b.yaml"), "/r/b.yaml");
-        assert!(matches!(normalize("a/b.yaml"), Cow::Borrowed(_)));
+        assert_eq!(join("a/.", "./b//c.yaml").as_deref(), Some("a/b/c.yaml"));
     }
 
     #[test]
