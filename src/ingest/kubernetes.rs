@@ -43,7 +43,8 @@ pub enum Outcome {
 /// Bare `{{ $labels.x }}` (Prometheus rules in ConfigMaps) does not count, and
 /// the markers count only inside an action: a rendered stream may hold
 /// `{{ duration }}` in one ConfigMap and `include "` in a CRD description.
-fn is_helm_template(text: &str) -> bool {
+/// Returns the byte offsets of such actions.
+fn helm_actions(text: &str) -> Vec<usize> {
     const MARKERS: &[&str] = &[
         ".Values.",
         ".Release.",
@@ -53,30 +54,81 @@ fn is_helm_template(text: &str) -> bool {
         "toYaml",
         ".Capabilities.",
     ];
-    let mut rest = text;
-    while let Some(open) = rest.find("{{") {
-        let action = &rest[open + 2..];
+    let mut found = Vec::new();
+    let mut from = 0;
+    while let Some(open) = text[from..].find("{{") {
+        let at = from + open;
+        let action = &text[at + 2..];
         let Some(close) = action.find("}}") else {
-            return false;
+            break;
         };
         if MARKERS.iter().any(|m| action[..close].contains(m)) {
-            return true;
+            found.push(at);
         }
-        rest = &action[close + 2..];
+        from = at + 2 + close + 2;
     }
-    false
+    found
+}
+
+/// Whether every Helm action at `actions` is text inside a multi-line string
+/// (a block scalar below its `|` line), as in rendered output that carries
+/// templates as data (istio's sidecar injector ConfigMap). In a chart
+/// template an action sits where its value goes.
+fn actions_are_data(text: &str, actions: &[usize], docs: &[yaml::Document]) -> bool {
+    let mut blocks: Vec<(u32, u32)> = Vec::new();
+    for doc in docs {
+        multi_line_strings(&doc.root, &mut blocks);
+    }
+    let mut line = 1u32;
+    let mut counted = 0;
+    actions.iter().all(|&at| {
+        line += text.as_bytes()[counted..at]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count() as u32;
+        counted = at;
+        blocks
+            .iter()
+            .any(|&(start, end)| start < line && line <= end)
+    })
+}
+
+/// The lines of strings under `node` that hold text below where they start:
+/// (after, last) for a string whose lines `after + 1 ..= last` are such text
+/// (a block scalar below its key, a quoted string's continuation lines).
+fn multi_line_strings(node: &Node, out: &mut Vec<(u32, u32)>) {
+    multi_line_strings_below(node, node.span.start.line, out);
+}
+
+fn multi_line_strings_below(node: &Node, key_line: u32, out: &mut Vec<(u32, u32)>) {
+    match &node.value {
+        Value::Str(_) => {
+            // A block scalar's node starts at its first content line, below
+            // the key's `|` line.
+            let after = key_line.min(node.span.start.line);
+            if node.span.end.line > after {
+                out.push((after, node.span.end.line));
+            }
+        }
+        Value::Seq(items) => items.iter().for_each(|n| multi_line_strings(n, out)),
+        Value::Map(entries) => entries
+            .iter()
+            .for_each(|e| multi_line_strings_below(&e.value, e.key_span.start.line, out)),
+        _ => {}
+    }
 }
 
 pub fn ingest(file: &SourceFile, id: FileId, classifier: &Classifier) -> Outcome {
-    if is_helm_template(&file.text) {
-        return Outcome::Template;
-    }
+    let actions = helm_actions(&file.text);
     let docs = match yaml::parse_stream(&file.text) {
         Ok(d) => d,
         // Go templates (`{{ … }}`) are not YAML before rendering.
         Err(_) if file.text.contains("{{") => return Outcome::Template,
         Err(e) => return Outcome::Invalid(e),
     };
+    if !actions.is_empty() && !actions_are_data(&file.text, &actions, &docs) {
+        return Outcome::Template;
+    }
     let mut resources = Vec::new();
     let comments = if file.text.contains("Source:") {
         helm::source_comments(&file.text)
