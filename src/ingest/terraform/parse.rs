@@ -164,15 +164,40 @@ pub fn parse_file(file: &SourceFile) -> Result<Body, SyntaxError> {
             message: nesting_message(),
         });
     }
-    let body = hcl_edit::parser::parse_body(&file.text).map_err(|e| SyntaxError {
-        pos: file.pos_of_offset(e.location().offset()),
-        message: first_line(e.message()),
-    })?;
+    let mut text = std::borrow::Cow::Borrowed(file.text.as_str());
+    let mut renamed: Vec<(String, String)> = Vec::new();
+    let body = loop {
+        let e = match hcl_edit::parser::parse_body(&text) {
+            Ok(body) => break body,
+            Err(e) => e,
+        };
+        let at = e.location().offset();
+        // Terraform takes an object constructor that repeats a key (the last
+        // value counts); hcl-edit refuses it. The repeated key is renamed in
+        // a copy of the text to a placeholder of the same length (positions
+        // stay), and named back when converted, after the first one.
+        let repeated =
+            e.message().contains("redefined object key") && renamed.len() < MAX_REPEATED_KEYS;
+        match repeated.then(|| object_key_at(&text, at)).flatten() {
+            Some((range, original)) => {
+                let placeholder = fresh_key(range.len(), &text, renamed.len());
+                text.to_mut().replace_range(range, &placeholder);
+                renamed.push((placeholder, original));
+            }
+            None => {
+                return Err(SyntaxError {
+                    pos: file.pos_of_offset(at),
+                    message: first_line(e.message()),
+                })
+            }
+        }
+    };
     let conv = Conv {
         file: Some(file),
         fixed: Span::point(Pos::new(1, 1)),
         depth: Cell::new(0),
         too_deep: Cell::new(false),
+        renamed: &renamed,
     };
     let out = conv.body(&body, conv.fixed);
     if conv.too_deep.get() {
@@ -182,6 +207,44 @@ pub fn parse_file(file: &SourceFile) -> Result<Body, SyntaxError> {
         });
     }
     Ok(out)
+}
+
+/// Repeated object keys renamed in one file at most (each costs a parse).
+const MAX_REPEATED_KEYS: usize = 64;
+
+/// The object key at `at`: an identifier, or the text of a quoted key
+/// without escapes or interpolation; with the byte range to rename.
+fn object_key_at(text: &str, at: usize) -> Option<(std::ops::Range<usize>, String)> {
+    let rest = text.get(at..)?;
+    let (start, len) = if let Some(quoted) = rest.strip_prefix('"') {
+        let len = quoted.find('"')?;
+        let inner = &quoted[..len];
+        if inner.contains(['\\', '\n']) || inner.contains("${") || inner.contains("%{") {
+            return None;
+        }
+        (at + 1, len)
+    } else {
+        let len = rest
+            .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-'))
+            .unwrap_or(rest.len());
+        (at, len)
+    };
+    (len > 0).then(|| (start..start + len, text[start..start + len].to_string()))
+}
+
+/// An identifier `_<n>` padded with `_` to `len` bytes (longer if `len`
+/// is too short) that the text does not hold.
+fn fresh_key(len: usize, text: &str, mut n: usize) -> String {
+    loop {
+        let mut key = format!("_{n:x}");
+        while key.len() < len {
+            key.push('_');
+        }
+        if !text.contains(&key) {
+            return key;
+        }
+        n += 1;
+    }
 }
 
 /// Parse the text of a JSON-syntax string as a template; every span is `span`.
@@ -195,6 +258,7 @@ pub fn parse_template_text(text: &str, span: Span) -> Result<Expr, String> {
         fixed: span,
         depth: Cell::new(0),
         too_deep: Cell::new(false),
+        renamed: &[],
     };
     Ok(conv.template_expr(&template, span))
 }
@@ -218,6 +282,7 @@ pub fn parse_expression(text: &str) -> Result<Expr, String> {
         fixed: Span::point(Pos::new(1, 1)),
         depth: Cell::new(0),
         too_deep: Cell::new(false),
+        renamed: &[],
     };
     Ok(conv.expr(&expr, conv.fixed))
 }
@@ -238,6 +303,8 @@ struct Conv<'a> {
     /// Current expression depth, and whether it ever went past [`MAX_DEPTH`].
     depth: Cell<usize>,
     too_deep: Cell<bool>,
+    /// Repeated object keys renamed to parse: (placeholder, key).
+    renamed: &'a [(String, String)],
 }
 
 /// Deepest expression tree converted. hcl-edit allows 64 nested levels of
@@ -245,6 +312,15 @@ struct Conv<'a> {
 const MAX_DEPTH: usize = 1_000;
 
 impl Conv<'_> {
+    /// An object key as written: a placeholder given to a repeated key
+    /// ([`parse_file`]) is named back.
+    fn key_name(&self, key: &str) -> String {
+        self.renamed
+            .iter()
+            .find(|(placeholder, _)| placeholder == key)
+            .map_or_else(|| key.to_string(), |(_, original)| original.clone())
+    }
+
     fn span(&self, range: Option<Range<usize>>, fallback: Span) -> Span {
         match (self.file, range) {
             (Some(f), Some(r)) => Span::new(f.pos_of_offset(r.start), f.pos_of_offset(r.end)),
@@ -319,9 +395,9 @@ impl Conv<'_> {
                     .map(|(k, v)| {
                         let key_span = self.span(k.span(), span);
                         let key = match k {
-                            ObjectKey::Ident(id) => ObjKey::Name(id.as_str().to_string()),
+                            ObjectKey::Ident(id) => ObjKey::Name(self.key_name(id.as_str())),
                             ObjectKey::Expression(Expression::String(s)) => {
-                                ObjKey::Name(s.value().clone())
+                                ObjKey::Name(self.key_name(s.value()))
                             }
                             ObjectKey::Expression(x) => ObjKey::Expr(self.expr(x, key_span)),
                         };
@@ -495,6 +571,38 @@ fn strip_before(parts: &mut [Part], strip: Strip) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn object_keys(text: &str) -> Result<Vec<String>, SyntaxError> {
+        let file = SourceFile::new(None, "t.tf".into(), text.to_string());
+        let body = parse_file(&file)?;
+        let Some(ExprKind::Object(items)) = body.attr("x").map(|a| &a.expr.kind) else {
+            panic!("x is not an object");
+        };
+        Ok(items
+            .iter()
+            .map(|i| match &i.key {
+                ObjKey::Name(n) => format!("{n}@{}", i.key_span.start.line),
+                ObjKey::Expr(_) => "<expr>".into(),
+            })
+            .collect())
+    }
+
+    /// Repeated object keys parse, named as written and where written.
+    #[test]
+    fn repeated_object_keys() {
+        let keys = object_keys("x = {\n  a = 1\n  \"b\" = 2\n  a = 3\n  \"b\" = 4\n  a = 5\n}\n");
+        assert_eq!(
+            keys.expect("parses"),
+            ["a@2", "b@3", "a@4", "b@5", "a@6"].map(String::from)
+        );
+        // A repeated attribute of a body is still an error, as in Terraform.
+        assert!(parse_file(&SourceFile::new(
+            None,
+            "t.tf".into(),
+            "a = 1\na = 2\n".into()
+        ))
+        .is_err());
+    }
 
     #[test]
     fn nesting_ignores_comments_strings_and_heredocs() {
