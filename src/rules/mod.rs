@@ -201,7 +201,7 @@ pub static PARSE_ERROR: Rule = Rule {
         guide: "infra-lint",
         tags: &["infra-lint"],
         rationale: "A file that cannot be parsed cannot be checked: any violation in it would go unnoticed. Kubernetes and Terraform would reject it too.",
-        help: "Fix the syntax error at the reported line. YAML anchors whose expansion exceeds 100,000 nodes and nesting deeper than 256 levels are refused as hostile input.\n\n**Bad**\n\n```yaml\nspec:\n  containers:\n  - name: web\n     image: nginx:1.25\n```\n\n**Good**\n\n```yaml\nspec:\n  containers:\n  - name: web\n    image: nginx:1.25\n```",
+        help: "Fix the syntax error at the reported line (YAML, or Terraform HCL for `.tf`/`.tfvars`). Refused as hostile input: YAML anchors whose expansion exceeds 100,000 nodes, YAML nesting deeper than 256 levels, and Terraform brackets nested more than 12 deep.\n\n**Bad**\n\n```yaml\nspec:\n  containers:\n  - name: web\n     image: nginx:1.25\n```\n\n**Good**\n\n```yaml\nspec:\n  containers:\n  - name: web\n    image: nginx:1.25\n```",
         settings: &[],
         applies: Applies::Nothing,
     },
