@@ -14,7 +14,7 @@ pub static RULE: Rule = Rule {
         scope: Scope::All,
         guide: "003 Helm values (secretKeyRef); \"Secrets in Vault (never in Git)\"",
         tags: &["security", "kubernetes", "secrets"],
-        rationale: "A password or token written as a literal `value` is in Git, in every rendered manifest and readable by anyone who can read the workload. Reference a Secret (`valueFrom.secretKeyRef`) fed by the secret store instead. Names that only point at a secret (`*_FILE`, `*_PATH`, `*_NAME`, `*_URL`…) are not secrets, nor are values that do: an absolute file path (`GOOGLE_APPLICATION_CREDENTIALS: /var/secrets/google/key.json`, a mounted Secret), a `$(OTHER_VAR)` reference or an empty value.",
+        rationale: "A password or token written as a literal `value` is in Git, in every rendered manifest and readable by anyone who can read the workload. Reference a Secret (`valueFrom.secretKeyRef`) fed by the secret store instead. Names that only point at a secret (`*_FILE`, `*_PATH`, `*_NAME`, `*_URL`…) are not secrets, nor are values that do: an absolute file path (`GOOGLE_APPLICATION_CREDENTIALS: /var/secrets/google/key.json`, a mounted Secret), a `$(OTHER_VAR)` reference or an empty value, nor switches (`ALLOW_EMPTY_PASSWORD: \"no\"`: true/false, yes/no, on/off, enabled/disabled).",
         help: "Use `valueFrom.secretKeyRef`.\n\n**Bad**\n\n```yaml\nenv:\n- name: DB_PASSWORD\n  value: hunter2\n```\n\n**Good**\n\n```yaml\nenv:\n- name: DB_PASSWORD\n  valueFrom:\n    secretKeyRef:\n      name: db-credentials\n      key: password\n```",
         settings: &[Setting {
             name: "secret_name_patterns",
@@ -94,6 +94,16 @@ fn is_file_path(value: &str) -> bool {
                 .is_some_and(|(_, ext)| !ext.is_empty()))
 }
 
+/// An on/off value (`"no"`, `"True"`, `disabled`): what a variable named
+/// `ALLOW_EMPTY_PASSWORD` or `ENABLE_TOKEN_AUTH` holds.
+fn is_switch(value: &str) -> bool {
+    const SWITCHES: &[&str] = &[
+        "true", "false", "yes", "no", "on", "off", "enabled", "disabled",
+    ];
+    let v = value.trim();
+    SWITCHES.iter().any(|s| v.eq_ignore_ascii_case(s))
+}
+
 fn check(ctx: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
     let patterns = ctx.settings.strings(ctx.rule, "secret_name_patterns");
     each_container(r, |_, c| {
@@ -108,11 +118,13 @@ fn check(ctx: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
             let upper = name.to_ascii_uppercase();
             let looks_secret = patterns.iter().any(|p| upper.contains(p.as_str()))
                 && !REFERENCE_SUFFIXES.iter().any(|s| upper.ends_with(s));
-            // Empty values, `$(OTHER_VAR)` references and paths to a mounted
-            // secret file carry no secret.
+            // Empty values, `$(OTHER_VAR)` references, paths to a mounted
+            // secret file and switches (`ALLOW_EMPTY_PASSWORD: "no"`) carry
+            // no secret.
             let literal = !value.trim().is_empty()
                 && !value.trim_start().starts_with("$(")
-                && !is_file_path(&value);
+                && !is_file_path(&value)
+                && !is_switch(&value);
             if looks_secret && literal {
                 out.push(Hit::new(c.at([Seg::from("env"), Seg::Index(i), Seg::from("value")]), format!(
                         "env var {name} of {} in {} has a literal value; use valueFrom.secretKeyRef",
