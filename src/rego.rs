@@ -424,12 +424,10 @@ fn related(r: &Resource, resources: &[Resource], relations: &Relations) -> RValu
     }
     let group = group_of(r);
     let ns = r.namespace_or_default();
-    // The pod template's labels: next to its spec (a Pod's own metadata.labels).
-    let labels = r.pod_spec.as_ref().and_then(|spec| {
-        let mut path = spec.0[..spec.0.len().saturating_sub(1)].to_vec();
-        path.extend([Seg::Key("metadata".into()), Seg::Key("labels".into())]);
-        r.attributes.at(&path)
-    });
+    // The pod template's labels (a Pod's own metadata.labels).
+    let labels = PodView::of(r)
+        .and_then(|pod| pod.metadata())
+        .and_then(|m| m.get("labels"));
     let pdbs: Vec<usize> = relations
         .pdbs(group, ns)
         .into_iter()

@@ -131,6 +131,28 @@ impl<'a> PodView<'a> {
         out
     }
 
+    /// The pod template's metadata (a Pod's own): beside its spec.
+    pub fn metadata(&self) -> Option<&'a Node> {
+        let parent = &self.path.0[..self.path.0.len().saturating_sub(1)];
+        self.resource.attributes.at(parent)?.get("metadata")
+    }
+
+    /// Whether Istio's injector fills the pod in (`sidecar.istio.io/inject`
+    /// true, or an `inject.istio.io/templates` annotation): it replaces
+    /// `image: auto` with the proxy image when the pod is created.
+    pub fn istio_injected(&self) -> bool {
+        let Some(meta) = self.metadata() else {
+            return false;
+        };
+        let field = |group: &str, key: &str| meta.get(group).and_then(|m| m.get(key));
+        field("annotations", "inject.istio.io/templates").is_some()
+            || ["labels", "annotations"].iter().any(|g| {
+                field(g, "sidecar.istio.io/inject")
+                    .and_then(Node::scalar_text)
+                    .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+            })
+    }
+
     /// Whether the workload runs until stopped (not a Job, CronJob or run-once Pod).
     pub fn is_long_running(&self) -> bool {
         match &*self.resource.kind {

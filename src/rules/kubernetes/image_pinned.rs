@@ -39,10 +39,14 @@ fn tag_and_digest(image: &str) -> (Option<&str>, Option<&str>) {
 
 fn check(ctx: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
     let require_digest = ctx.settings.bool(ctx.rule, "require_digest");
-    each_container(r, |_, c| {
+    each_container(r, |pod, c| {
         let Some(image) = c.node.get("image").and_then(Node::as_str) else {
             return;
         };
+        // Istio's placeholder, replaced by the injector (istio's gateway chart).
+        if image == "auto" && pod.istio_injected() {
+            return;
+        }
         let (tag, digest) = tag_and_digest(image.trim());
         let problem = match (tag, digest) {
             (_, Some(_)) => return,
