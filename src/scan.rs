@@ -526,8 +526,20 @@ fn scan_in_pool(mut opts: ScanOptions) -> Result<Scan, ScanError> {
     let t = Instant::now();
     let charts = helm::find_charts(&candidates);
     let templates_dirs = helm::rendered_dirs(&candidates);
-    let above = kustomize::above(&opts.context, &root, &cwd);
-    let patches = kustomize::Patches::find(&candidates, &above, opts.max_file_size);
+    // Kustomizations above the scan (up to the repository) may name its
+    // files as patches.
+    let above = kustomize::above(
+        &opts
+            .context
+            .iter()
+            .chain([&root])
+            .cloned()
+            .collect::<Vec<_>>(),
+        &class_base,
+        &cwd,
+    );
+    let patches = kustomize::Patches::find(&candidates, &above, &root, &cwd, opts.max_file_size);
+    notes.extend(patches.notes.iter().cloned());
     progress.start(
         Progress::READ,
         candidates

@@ -604,6 +604,60 @@ fn file_list_mode_knows_patches_of_kustomizations_above() {
     );
 }
 
+/// Scanning one folder of a kustomize layout: a patch folder's files are
+/// still patches (the kustomization naming them is above the scan), and an
+/// overlay whose base is outside the scan says so instead of passing
+/// silently with nothing scanned.
+#[test]
+fn kustomize_folders_scanned_alone() {
+    let tmp = tempdir();
+    let deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n      - name: web\n        image: shop/web\n";
+    write_files(
+        tmp.path(),
+        &[
+            (".git/HEAD", "ref: refs/heads/main\n"),
+            ("base/kustomization.yaml", "resources:\n- web.yaml\n"),
+            ("base/web.yaml", deployment),
+            (
+                "overlays/prod/kustomization.yaml",
+                "resources:\n- ../../base\npatches:\n- path: patches/web.yaml\n",
+            ),
+            (
+                "overlays/prod/patches/web.yaml",
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 3\n",
+            ),
+        ],
+    );
+    let scan = |dir: &str| -> Value {
+        let r = run(tmp.path(), &[dir, "--format", "json", "--fail-on", "never"]);
+        assert_eq!(r.code(), 0, "{}", r.stderr);
+        r.json()
+    };
+    let patches = scan("overlays/prod/patches");
+    assert!(findings(&patches).is_empty(), "{}", pretty(&patches));
+    let overlay = scan("overlays");
+    assert!(findings(&overlay).is_empty(), "{}", pretty(&overlay));
+    let notes: Vec<&str> = overlay["notes"]
+        .as_array()
+        .expect("notes")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        notes.iter().any(|n| n
+            .starts_with("prod/kustomization.yaml includes ../base, outside the scanned folder")),
+        "{notes:?}"
+    );
+    // The whole tree: the base is scanned, and nothing is noted.
+    let all = scan(".");
+    assert!(!findings(&all).is_empty());
+    assert!(
+        all["notes"].as_array().is_none_or(|n| n.is_empty()),
+        "{}",
+        pretty(&all)
+    );
+}
+
 #[test]
 fn file_list_mode_keeps_suppressions_and_baselines() {
     let tmp = cross_resource_tree();

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::discover::Candidate;
+use crate::discover::{normalize, Candidate};
 use crate::model::Node;
 
 /// The file names kustomize reads a kustomization (or component) from.
@@ -25,36 +25,79 @@ pub fn is_kustomization(path: &Path) -> bool {
         .is_some_and(|n| FILE_NAMES.contains(&n))
 }
 
-/// Report names of the files the scan's kustomizations use as patches.
+/// Report names of the files the scan's kustomizations use as patches, and
+/// what they include from outside the scan.
 #[derive(Debug, Default)]
 pub struct Patches {
     files: HashSet<String>,
+    /// Notes on resources (bases) a kustomization of the scan includes from
+    /// outside the scanned folder: their objects are not scanned.
+    pub notes: Vec<String>,
 }
 
 impl Patches {
     /// Read the kustomization files among `candidates` and `extra` (those
     /// found outside the walk, see [`above`]) on all threads; no other file
-    /// is read. Files over `max_file_size` or unreadable ones name nothing:
-    /// their own scan reports them.
-    pub fn find(candidates: &[Candidate], extra: &[Candidate], max_file_size: u64) -> Patches {
-        let files = candidates
+    /// is read. Paths are resolved from each kustomization's folder and
+    /// named relative to `root` (the scan's, absolute). Files over
+    /// `max_file_size` or unreadable ones name nothing: their own scan
+    /// reports them.
+    pub fn find(
+        candidates: &[Candidate],
+        extra: &[PathBuf],
+        root: &Path,
+        cwd: &Path,
+        max_file_size: u64,
+    ) -> Patches {
+        let paths: Vec<&Path> = candidates
+            .iter()
+            .map(|c| c.path.as_path())
+            .filter(|p| is_kustomization(p))
+            .chain(extra.iter().map(PathBuf::as_path))
+            .collect();
+        let named: Vec<(Vec<String>, Vec<String>)> = paths
             .par_iter()
-            .chain(extra.par_iter())
-            .filter(|c| is_kustomization(&c.path))
-            .flat_map_iter(|c| {
-                let text = std::fs::metadata(&c.path)
+            .map(|path| {
+                let text = std::fs::metadata(path)
                     .ok()
                     .filter(|m| m.len() <= max_file_size)
-                    .and_then(|_| std::fs::read_to_string(&c.path).ok())
+                    .and_then(|_| std::fs::read_to_string(path).ok())
                     .unwrap_or_default();
-                let dir = c.display.rsplit_once('/').map_or("", |(d, _)| d);
-                patch_paths(&text)
-                    .into_iter()
-                    .filter_map(|p| join(dir, &p))
-                    .collect::<Vec<_>>()
+                let file = normalize(&cwd.join(path));
+                let dir = file.parent().unwrap_or(&file);
+                let (patches, included) = named_paths(&text);
+                let resolve = |p: &str| local(p).then(|| normalize(&dir.join(p)));
+                let patches = patches
+                    .iter()
+                    .filter_map(|p| resolve(p))
+                    .filter_map(|p| crate::discover::relative(&p, root))
+                    .collect();
+                // Only the scan's own kustomizations: one above it includes
+                // what the scan leaves out by design.
+                let outside = included
+                    .iter()
+                    .filter(|_| file.starts_with(root))
+                    .filter_map(|p| resolve(p))
+                    .filter(|p| !p.starts_with(root) && p.exists())
+                    .map(|p| {
+                        format!(
+                            "{} includes {}, outside the scanned folder: its objects are not scanned (scan the folder holding both, or pipe `kubectl kustomize` into `infra-lint -`)",
+                            display(&file, root),
+                            display(&p, root)
+                        )
+                    })
+                    .collect();
+                (patches, outside)
             })
             .collect();
-        Patches { files }
+        let mut out = Patches::default();
+        for (patches, notes) in named {
+            out.files.extend(patches);
+            out.notes.extend(notes);
+        }
+        out.notes.sort();
+        out.notes.dedup();
+        out
     }
 
     /// Whether the file reported as `display` (normalized by the walk) is a patch.
@@ -63,82 +106,77 @@ impl Patches {
     }
 }
 
-/// The kustomization files in `dirs` and in the folders above them up to
-/// `root`. A file list (pre-commit) reads only the folders of the listed
-/// files as context, but the kustomization naming a patch often sits a
-/// folder or two above it (`base/kustomization.yaml` patching with
-/// `overlays/x.yaml`): without it a listed patch would be checked as an
-/// object, which a scan of the whole tree does not do.
-pub fn above(dirs: &[PathBuf], root: &Path, cwd: &Path) -> Vec<Candidate> {
+/// A path as reports name it: relative to `root` (with `..` above it).
+fn display(path: &Path, root: &Path) -> String {
+    crate::ingest::terraform::project::relative_to(path, root)
+}
+
+/// Whether a kustomization entry names a local file or folder (not an
+/// absolute path, a URL or a remote base).
+fn local(p: &str) -> bool {
+    !(p.is_empty() || p.starts_with('/') || p.contains("://") || p.starts_with("github.com/"))
+}
+
+/// The kustomization files of the folders above `dirs` (listed files'
+/// folders, or the scan root) up to `top` (the repository, see
+/// [`crate::environment::class_base`]), that the walk does not reach. The
+/// kustomization naming a patch often sits a folder or two above it
+/// (`overlays/prod/kustomization.yaml` patching with `patches/x.yaml`):
+/// without it a patch scanned alone, or in its own folder, would be checked
+/// as an object, which a scan of the whole tree does not do.
+pub fn above(dirs: &[PathBuf], top: &Path, cwd: &Path) -> Vec<PathBuf> {
     let mut seen: HashSet<PathBuf> = HashSet::new();
     let mut out = Vec::new();
     for dir in dirs {
-        for folder in dir.ancestors() {
-            let absolute = cwd.join(folder);
-            if !absolute.starts_with(root) || !seen.insert(absolute.clone()) {
+        for folder in normalize(&cwd.join(dir)).ancestors() {
+            if !folder.starts_with(top) || !seen.insert(folder.to_path_buf()) {
                 break;
             }
-            for name in FILE_NAMES {
-                let path = folder.join(name);
-                if path.is_file() {
-                    let display = crate::discover::relative(&absolute.join(name), root)
-                        .unwrap_or_else(|| path.to_string_lossy().replace('\\', "/"));
-                    out.push(Candidate {
-                        class_path: display.clone(),
-                        display,
-                        path,
-                        class: crate::discover::FileClass::Yaml,
-                    });
-                }
-            }
+            out.extend(
+                FILE_NAMES
+                    .iter()
+                    .map(|name| folder.join(name))
+                    .filter(|path| path.is_file()),
+            );
         }
     }
     out
 }
 
-/// The patch file paths a kustomization's text names, as written (relative
-/// to its folder). Inline patches (`patch: |`, a multi-line entry of
+/// The file paths a kustomization's text names, as written (relative to its
+/// folder): its patches (`patches`, `patchesStrategicMerge`,
+/// `patchesJson6902`), and what it includes (`resources`, `bases`,
+/// `components`). Inline patches (`patch: |`, a multi-line entry of
 /// `patchesStrategicMerge`) name no file and are left out.
-fn patch_paths(text: &str) -> Vec<String> {
+fn named_paths(text: &str) -> (Vec<String>, Vec<String>) {
     // An invalid kustomization names nothing; its own scan reports it.
     let Ok(docs) = crate::ingest::yaml::parse_stream(text) else {
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     };
-    let mut out = Vec::new();
-    for doc in &docs {
-        for field in ["patches", "patchesStrategicMerge", "patchesJson6902"] {
-            let Some(list) = doc.root.get(field) else {
-                continue;
-            };
-            for item in list.items() {
-                // `- path: x.yaml` (with a target or not), or just `- x.yaml`.
-                let path = item
-                    .as_str()
-                    .or_else(|| item.get("path").and_then(Node::as_str));
-                if let Some(p) = path.filter(|p| !p.contains('\n')) {
-                    out.push(p.trim().to_string());
+    let list = |fields: &[&str]| -> Vec<String> {
+        let mut out = Vec::new();
+        for doc in &docs {
+            for field in fields {
+                let Some(list) = doc.root.get(field) else {
+                    continue;
+                };
+                for item in list.items() {
+                    // `- path: x.yaml` (with a target or not), or just `- x.yaml`.
+                    let path = item
+                        .as_str()
+                        .or_else(|| item.get("path").and_then(Node::as_str));
+                    if let Some(p) = path.filter(|p| !p.contains('\n')) {
+                        out.push(p.trim().to_string());
+                    }
                 }
             }
         }
-    }
-    out
-}
-
-/// `rel` resolved against the report folder `dir`: the report name of the
-/// file it names, if it can be one (not absolute, not a URL, not empty).
-fn join(dir: &str, rel: &str) -> Option<String> {
-    if rel.is_empty() || rel.starts_with('/') || rel.contains("://") {
-        return None;
-    }
-    let full = if dir.is_empty() {
-        rel.to_string()
-    } else {
-        format!("{dir}/{rel}")
+        out
     };
-    let joined = crate::discover::normalize(Path::new(&full))
-        .to_string_lossy()
-        .replace('\\', "/");
-    (!joined.is_empty()).then_some(joined)
+    (
+        list(&["patches", "patchesStrategicMerge", "patchesJson6902"]),
+        list(&["resources", "bases", "components"]),
+    )
 }
 
 #[cfg(test)]
@@ -148,6 +186,12 @@ mod tests {
     #[test]
     fn every_patch_field_and_entry_form() {
         let text = "\
+resources:
+- ../../base
+- service.yaml
+bases: [../common]
+components:
+- ../../components/tls
 patches:
 - path: a.yaml
 - path: ../shared/b.yaml
@@ -165,35 +209,36 @@ patchesJson6902:
 - target: {kind: Deployment, name: web}
   path: e.json
 ";
-        let found: Vec<Option<String>> = patch_paths(text)
-            .iter()
-            .map(|p| join("overlays/prod", p))
-            .collect();
-        let want = [
-            "overlays/prod/a.yaml",
-            "overlays/shared/b.yaml",
-            "overlays/prod/c.yaml",
-            "overlays/prod/d.yaml",
-            "overlays/prod/e.json",
-        ];
-        assert_eq!(found, want.map(|w| Some(w.to_string())));
+        let (patches, included) = named_paths(text);
+        assert_eq!(
+            patches,
+            ["a.yaml", "../shared/b.yaml", "./c.yaml", "d.yaml", "e.json"].map(String::from)
+        );
+        assert_eq!(
+            included,
+            [
+                "../../base",
+                "service.yaml",
+                "../common",
+                "../../components/tls"
+            ]
+            .map(String::from)
+        );
     }
 
     #[test]
-    fn paths_resolve_lexically() {
-        assert_eq!(join("", "x.yaml").as_deref(), Some("x.yaml"));
-        assert_eq!(join("a/b", "../../x.yaml").as_deref(), Some("x.yaml"));
-        // Above the scan root: a name no scanned file has.
-        assert_eq!(join("a", "../../x.yaml").as_deref(), Some("../x.yaml"));
-        assert_eq!(join("a", "/etc/x.yaml"), None);
-        assert_eq!(join("a", "https://example.com/x.yaml"), None);
-        assert_eq!(join("a/.", "./b//c.yaml").as_deref(), Some("a/b/c.yaml"));
+    fn only_local_paths_resolve() {
+        assert!(local("x.yaml") && local("../base"));
+        assert!(!local("/etc/x.yaml"));
+        assert!(!local("https://example.com/x.yaml"));
+        assert!(!local("github.com/org/repo//base?ref=v1"));
+        assert!(!local(""));
     }
 
     #[test]
     fn invalid_or_unrelated_kustomizations_name_nothing() {
-        assert!(patch_paths("patches: [unclosed").is_empty());
-        assert!(patch_paths("resources:\n- deployment.yaml\n").is_empty());
-        assert!(patch_paths("patches: not-a-list\n").is_empty());
+        assert_eq!(named_paths("patches: [unclosed"), (vec![], vec![]));
+        assert!(named_paths("resources:\n- deployment.yaml\n").0.is_empty());
+        assert!(named_paths("patches: not-a-list\n").0.is_empty());
     }
 }
