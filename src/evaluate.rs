@@ -241,6 +241,7 @@ impl Evaluator {
             if !rule.meta.applies.matches(r)
                 || level_for(rule, r.environment, rule.meta.level).is_none()
                 || !which.wants(rule, r)
+                || (file.patch && !crate::rules::runs_on_patches(rule))
             {
                 continue;
             }

@@ -799,6 +799,11 @@ fn scan_in_pool(mut opts: ScanOptions) -> Result<Scan, ScanError> {
     crate::memory::release_free_pages();
     read_deferred(&mut loaded, &yaml_ids, &mut files, &progress, &mut notes);
 
+    for &id in &yaml_ids {
+        if let Some(file) = files.get_mut(id as usize) {
+            file.patch = file.path.is_some() && patches.contains(&file.display);
+        }
+    }
     progress.start(Progress::PARSE, loaded.len());
     let outcomes: Vec<(Vec<Resource>, Option<Finding>)> = loaded
         .par_iter()
@@ -807,9 +812,7 @@ fn scan_in_pool(mut opts: ScanOptions) -> Result<Scan, ScanError> {
         .map(|(l, &id)| {
             progress.tick();
             let file = &files[id as usize];
-            // A kustomize patch is a partial object, not a resource.
-            let patch = file.path.is_some() && patches.contains(&file.display);
-            if l.in_chart || file.streamed || patch {
+            if l.in_chart || file.streamed {
                 (Vec::new(), None)
             } else {
                 ingest(l, file, id, &opts.classifier)

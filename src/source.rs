@@ -114,6 +114,10 @@ pub struct SourceFile {
     /// Read only as context for the files named on the command line: its
     /// resources are related to, its findings not reported.
     pub context: bool,
+    /// A kustomize patch: its objects are partial, so only the rules about
+    /// values written in them run ([`crate::rules::runs_on_patches`]), and
+    /// they relate to nothing.
+    pub patch: bool,
     pub text: String,
     /// Read as a stream and not kept (a Terraform plan can be hundreds of
     /// megabytes on one line), or released after parsing
@@ -137,6 +141,7 @@ impl SourceFile {
             display,
             class_path: None,
             context: false,
+            patch: false,
             text,
             streamed: false,
             released: None,

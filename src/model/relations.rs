@@ -114,7 +114,9 @@ impl Relations {
         rel.resource_roots = resources.par_iter().map(|r| rel.root_of(r)).collect();
         rel.referrers = referrers(resources);
         for (i, r) in resources.iter().enumerate() {
-            if r.platform != Platform::Kubernetes {
+            // A kustomize patch's objects are partial: they relate to nothing.
+            let patch = || files.get(r.file as usize).is_some_and(|f| f.patch);
+            if r.platform != Platform::Kubernetes || patch() {
                 continue;
             }
             let group = group_of(r);

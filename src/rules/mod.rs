@@ -329,6 +329,18 @@ pub fn reads_other_roots(rule: &Rule, r: &Resource) -> bool {
     aws::reads_other_roots(rule, r)
 }
 
+/// Whether `rule` runs on the partial objects of a kustomize patch: the
+/// rules about a value the patch writes (a privileged container, an image
+/// tag, a secret in env or in a Secret, an RBAC wildcard), which the patch
+/// puts into what is deployed. Rules about what an object lacks would
+/// misfire on everything a patch leaves unchanged.
+pub fn runs_on_patches(rule: &Rule) -> bool {
+    matches!(
+        rule.meta.id,
+        "K8S005" | "K8S010" | "K8S018" | "K8S019" | "K8S021"
+    )
+}
+
 /// Whether a check that [`reads_other_roots`] may read (or check) `r`.
 pub fn read_across_roots(r: &Resource) -> bool {
     aws::read_across_roots(r)
