@@ -3,9 +3,10 @@
 //! A patch (`patches`, `patchesStrategicMerge`, `patchesJson6902`) is a
 //! partial object that `kustomize build` merges into a resource. Read as a
 //! resource of its own it lacks everything it leaves unchanged (replicas,
-//! securityContext, probes…), so every rule would misfire on it: the scan
-//! leaves such files out (they stay in the file table, like chart templates,
-//! but yield no resources).
+//! securityContext, probes…), so the rules about what an object lacks would
+//! misfire on it: the scan marks such files ([`crate::source::SourceFile::patch`])
+//! and runs only the rules about values a patch writes
+//! ([`crate::rules::runs_on_patches`]).
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
