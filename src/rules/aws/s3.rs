@@ -59,7 +59,7 @@ const PAB_FLAGS: [&str; 4] = [
 
 /// Whether checking `rule` on `r` reads other root modules: bucket names
 /// are global, so a bucket's companions by literal name count wherever they
-/// are ([`companions_of`]). Every other check stays in its root module.
+/// are (`companions_of`). Every other check stays in its root module.
 pub fn reads_other_roots(rule: &Rule, r: &Resource) -> bool {
     &*r.kind == BUCKET
         && [
