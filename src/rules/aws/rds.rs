@@ -18,6 +18,7 @@
 //! The helpers at the end ([`referenced`], [`named`], [`related_at`], …) are
 //! shared with the other families of the same engineer (ElastiCache, secrets).
 
+use super::vpc::of_kind;
 use super::{attr, blocks, number, path, truth, Tri};
 use crate::findings::Related;
 use crate::model::{AttrPath, Environment, Node, Platform, Resource, Seg, Value};
@@ -263,15 +264,15 @@ fn cluster_multi_az(ctx: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
         return;
     }
     // An instance whose cluster cannot be told might be one of this cluster's.
-    let undecided = ctx.resources.iter().any(|i| {
-        &*i.kind == "aws_rds_cluster_instance"
-            && ctx.relations.same_root(r, i)
-            && attr(i, "cluster_identifier").is_some_and(|n| n.is_unknown())
-            && !i
-                .references
-                .iter()
-                .any(|(p, _)| starts_with_key(p, "cluster_identifier"))
-    });
+    let undecided = of_kind(ctx, r, "aws_rds_cluster_instance")
+        .into_iter()
+        .any(|i| {
+            attr(i, "cluster_identifier").is_some_and(|n| n.is_unknown())
+                && !i
+                    .references
+                    .iter()
+                    .any(|(p, _)| starts_with_key(p, "cluster_identifier"))
+        });
     if undecided {
         return;
     }
@@ -300,12 +301,10 @@ fn cluster_multi_az(ctx: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
 /// reference or literal name).
 fn autoscaling_targets<'a>(ctx: &'a Ctx, r: &Resource) -> Vec<&'a Resource> {
     let literal = str_value(r, "cluster_identifier").map(|n| format!("cluster:{n}"));
-    ctx.resources
-        .iter()
+    of_kind(ctx, r, "aws_appautoscaling_target")
+        .into_iter()
         .filter(|t| {
-            &*t.kind == "aws_appautoscaling_target"
-                && str_value(t, "scalable_dimension") == Some("rds:cluster:ReadReplicaCount")
-                && ctx.relations.same_root(r, t)
+            str_value(t, "scalable_dimension") == Some("rds:cluster:ReadReplicaCount")
                 && (t
                     .references
                     .iter()
@@ -1057,13 +1056,11 @@ pub(super) fn referenced<'a>(
         if !starts_with_key(p, via) {
             continue;
         }
-        for c in ctx.resources.iter().filter(|c| {
-            &*c.kind == kind
-                && (c.address == *target
-                    || c.address
-                        .strip_prefix(target.as_str())
-                        .is_some_and(|rest| rest.starts_with('[')))
-                && ctx.relations.same_root(r, c)
+        for c in of_kind(ctx, r, kind).into_iter().filter(|c| {
+            c.address == *target
+                || c.address
+                    .strip_prefix(target.as_str())
+                    .is_some_and(|rest| rest.starts_with('['))
         }) {
             if !found.iter().any(|f| std::ptr::eq(*f, c)) {
                 found.push(c);
@@ -1082,14 +1079,9 @@ pub(super) fn named<'a>(
     name_attr: &str,
     name: &str,
 ) -> Vec<&'a Resource> {
-    ctx.resources
-        .iter()
-        .filter(|c| {
-            &*c.kind == kind
-                && !std::ptr::eq(*c, r)
-                && str_value(c, name_attr) == Some(name)
-                && ctx.relations.same_root(r, c)
-        })
+    of_kind(ctx, r, kind)
+        .into_iter()
+        .filter(|c| !std::ptr::eq(*c, r) && str_value(c, name_attr) == Some(name))
         .collect()
 }
 

@@ -8,6 +8,7 @@
 //! secret (`rotation_lambda_arn` / `rotation_rules`): that counts too.
 
 use super::rds::{named, referenced, related_at, setting_f64, starts_with_key, str_value};
+use super::vpc::of_kind;
 use super::{attr, blocks, companions, number};
 use crate::model::{AttrPath, Node, Platform, Resource, Seg, Value};
 use crate::rules::{Applies, Check, Ctx, Hit, Level, Rule, RuleMeta, Scope, Setting};
@@ -79,10 +80,8 @@ fn rotation_enabled(ctx: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
             return;
         }
     }
-    let undecided = ctx.resources.iter().any(|o| {
-        &*o.kind == ROTATION
-            && ctx.relations.same_root(r, o)
-            && attr(o, "secret_id").is_some_and(Node::is_unknown)
+    let undecided = of_kind(ctx, r, ROTATION).into_iter().any(|o| {
+        attr(o, "secret_id").is_some_and(Node::is_unknown)
             && !o
                 .references
                 .iter()
