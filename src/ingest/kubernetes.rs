@@ -74,19 +74,13 @@ fn helm_actions(text: &str) -> Vec<usize> {
 /// (a block scalar below its `|` line), as in rendered output that carries
 /// templates as data (istio's sidecar injector ConfigMap). In a chart
 /// template an action sits where its value goes.
-fn actions_are_data(text: &str, actions: &[usize], docs: &[yaml::Document]) -> bool {
+fn actions_are_data(file: &SourceFile, actions: &[usize], docs: &[yaml::Document]) -> bool {
     let mut blocks: Vec<(u32, u32)> = Vec::new();
     for doc in docs {
-        multi_line_strings(&doc.root, &mut blocks);
+        multi_line_strings(&doc.root, doc.root.span.start.line, &mut blocks);
     }
-    let mut line = 1u32;
-    let mut counted = 0;
     actions.iter().all(|&at| {
-        line += text.as_bytes()[counted..at]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count() as u32;
-        counted = at;
+        let line = file.pos_of_offset(at).line;
         blocks
             .iter()
             .any(|&(start, end)| start < line && line <= end)
@@ -95,12 +89,9 @@ fn actions_are_data(text: &str, actions: &[usize], docs: &[yaml::Document]) -> b
 
 /// The lines of strings under `node` that hold text below where they start:
 /// (after, last) for a string whose lines `after + 1 ..= last` are such text
-/// (a block scalar below its key, a quoted string's continuation lines).
-fn multi_line_strings(node: &Node, out: &mut Vec<(u32, u32)>) {
-    multi_line_strings_below(node, node.span.start.line, out);
-}
-
-fn multi_line_strings_below(node: &Node, key_line: u32, out: &mut Vec<(u32, u32)>) {
+/// (a block scalar below its key at `key_line`, a quoted string's
+/// continuation lines).
+fn multi_line_strings(node: &Node, key_line: u32, out: &mut Vec<(u32, u32)>) {
     match &node.value {
         Value::Str(_) => {
             // A block scalar's node starts at its first content line, below
@@ -110,10 +101,12 @@ fn multi_line_strings_below(node: &Node, key_line: u32, out: &mut Vec<(u32, u32)
                 out.push((after, node.span.end.line));
             }
         }
-        Value::Seq(items) => items.iter().for_each(|n| multi_line_strings(n, out)),
+        Value::Seq(items) => items
+            .iter()
+            .for_each(|n| multi_line_strings(n, n.span.start.line, out)),
         Value::Map(entries) => entries
             .iter()
-            .for_each(|e| multi_line_strings_below(&e.value, e.key_span.start.line, out)),
+            .for_each(|e| multi_line_strings(&e.value, e.key_span.start.line, out)),
         _ => {}
     }
 }
@@ -126,7 +119,7 @@ pub fn ingest(file: &SourceFile, id: FileId, classifier: &Classifier) -> Outcome
         Err(_) if file.text.contains("{{") => return Outcome::Template,
         Err(e) => return Outcome::Invalid(e),
     };
-    if !actions.is_empty() && !actions_are_data(&file.text, &actions, &docs) {
+    if !actions.is_empty() && !actions_are_data(file, &actions, &docs) {
         return Outcome::Template;
     }
     let mut resources = Vec::new();
