@@ -878,11 +878,14 @@ fn scan_in_pool(mut opts: ScanOptions) -> Result<Scan, ScanError> {
             }
         }
     }
+    if !context_files.is_empty() {
+        for f in files.iter_mut() {
+            f.context = context_files.contains(&f.display);
+        }
+    }
     // A plan whose configuration is in the scan stands for it.
     let locator = plan::Locator::new(&mut resources, &plan_ids, &files, &|id| {
-        files
-            .get(id as usize)
-            .is_some_and(|f| context_files.contains(&f.display))
+        files.get(id as usize).is_some_and(|f| f.context)
     });
     // Built only when Helm output or a chart needs it: over every file of a
     // large tree it was a serial stretch of several milliseconds.
@@ -913,11 +916,7 @@ fn scan_in_pool(mut opts: ScanOptions) -> Result<Scan, ScanError> {
     stats.resources = resources.len() + staged_out.resources;
     if !context_files.is_empty() {
         // Counts are of the named files; context files are not "scanned".
-        let is_context = |id: FileId| {
-            files
-                .get(id as usize)
-                .is_some_and(|f| context_files.contains(&f.display))
-        };
+        let is_context = |id: FileId| files.get(id as usize).is_some_and(|f| f.context);
         let counted: std::collections::BTreeSet<FileId> = resources
             .iter()
             .map(|r| r.file)
@@ -934,12 +933,6 @@ fn scan_in_pool(mut opts: ScanOptions) -> Result<Scan, ScanError> {
         stats.files_scanned = scanned.saturating_sub(counted.len());
         stats.resources =
             resources.iter().filter(|r| !is_context(r.file)).count() + staged_out.outside_context;
-    }
-
-    if !context_files.is_empty() {
-        for f in files.iter_mut() {
-            f.context = context_files.contains(&f.display);
-        }
     }
 
     // Read before the rules run, so that the texts can go first.
