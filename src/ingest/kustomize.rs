@@ -50,22 +50,26 @@ impl Patches {
         cwd: &Path,
         max_file_size: u64,
     ) -> Patches {
-        let paths: Vec<&Path> = candidates
+        // Absolute, and each once: the folders above the scan start at its
+        // root, whose kustomizations the walk found too.
+        let mut files: Vec<PathBuf> = candidates
             .iter()
             .map(|c| c.path.as_path())
             .filter(|p| is_kustomization(p))
             .chain(extra.iter().map(PathBuf::as_path))
+            .map(|p| normalize(&cwd.join(p)))
             .collect();
-        let named: Vec<(Vec<String>, Vec<String>)> = paths
+        files.sort();
+        files.dedup();
+        let named: Vec<(Vec<String>, Vec<String>)> = files
             .par_iter()
-            .map(|path| {
-                let text = std::fs::metadata(path)
+            .map(|file| {
+                let text = std::fs::metadata(file)
                     .ok()
                     .filter(|m| m.len() <= max_file_size)
-                    .and_then(|_| std::fs::read_to_string(path).ok())
+                    .and_then(|_| std::fs::read_to_string(file).ok())
                     .unwrap_or_default();
-                let file = normalize(&cwd.join(path));
-                let dir = file.parent().unwrap_or(&file);
+                let dir = file.parent().unwrap_or(file);
                 let (patches, included) = named_paths(&text);
                 let resolve = |p: &str| local(p).then(|| normalize(&dir.join(p)));
                 let patches = patches
@@ -83,7 +87,7 @@ impl Patches {
                     .map(|p| {
                         format!(
                             "{} includes {}, outside the scanned folder: its objects are not scanned (scan the folder holding both, or pipe `kubectl kustomize` into `infra-lint -`)",
-                            display(&file, root),
+                            display(file, root),
                             display(&p, root)
                         )
                     })
