@@ -119,7 +119,7 @@ fn resources_of(files: &[SourceFile]) -> Vec<Resource> {
     let classifier = Classifier::default();
     let mut out = Vec::new();
     for (i, f) in files.iter().enumerate() {
-        match kubernetes::ingest(f, i as u32, &classifier) {
+        match kubernetes::ingest(f, i as u32, &classifier, None) {
             Outcome::Resources(r) => out.extend(r),
             Outcome::Invalid(e) => panic!("{}: generated YAML does not parse: {e:?}", f.display),
             Outcome::NotKubernetes | Outcome::Template => {}
@@ -230,7 +230,7 @@ fn floor_ingest(pool: &rayon::ThreadPool, dir: &Path) -> usize {
                 let text = std::fs::read_to_string(&c.path).expect("readable");
                 let mut file = SourceFile::new(Some(c.path.clone()), c.display.clone(), text);
                 file.class_path = Some(c.class_path.clone());
-                match kubernetes::ingest(&file, i as u32, &classifier) {
+                match kubernetes::ingest(&file, i as u32, &classifier, None) {
                     Outcome::Resources(r) => r.len(),
                     _ => 0,
                 }

@@ -613,7 +613,7 @@ spec:
     #[test]
     fn a_partial_input_holds_the_same_parts() {
         let file = SourceFile::new(None, "web.yaml".to_string(), POD.to_string());
-        let Outcome::Resources(resources) = ingest(&file, 0, &Classifier::default()) else {
+        let Outcome::Resources(resources) = ingest(&file, 0, &Classifier::default(), None) else {
             panic!("a Deployment")
         };
         let relations = Relations::build(&resources);

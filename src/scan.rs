@@ -538,8 +538,9 @@ fn scan_in_pool(mut opts: ScanOptions) -> Result<Scan, ScanError> {
         &class_base,
         &cwd,
     );
-    let patches = kustomize::Patches::find(&candidates, &above, &root, &cwd, opts.max_file_size);
-    notes.extend(patches.notes.iter().cloned());
+    let kustomizations =
+        kustomize::Kustomizations::find(&candidates, &above, &root, &cwd, opts.max_file_size);
+    notes.extend(kustomizations.notes.iter().cloned());
     progress.start(
         Progress::READ,
         candidates
@@ -801,7 +802,7 @@ fn scan_in_pool(mut opts: ScanOptions) -> Result<Scan, ScanError> {
 
     for &id in &yaml_ids {
         if let Some(file) = files.get_mut(id as usize) {
-            file.patch = file.path.is_some() && patches.contains(&file.display);
+            file.patch = file.path.is_some() && kustomizations.is_patch(&file.display);
         }
     }
     progress.start(Progress::PARSE, loaded.len());
@@ -815,7 +816,12 @@ fn scan_in_pool(mut opts: ScanOptions) -> Result<Scan, ScanError> {
             if l.in_chart || file.streamed {
                 (Vec::new(), None)
             } else {
-                ingest(l, file, id, &opts.classifier)
+                let builds = file
+                    .path
+                    .is_some()
+                    .then(|| kustomizations.builds_of(&file.display))
+                    .flatten();
+                ingest(l, file, id, &opts.classifier, builds)
             }
         })
         .collect();
@@ -1090,6 +1096,7 @@ fn ingest(
     file: &SourceFile,
     id: FileId,
     classifier: &Classifier,
+    builds: Option<&kustomize::Builds>,
 ) -> (Vec<Resource>, Option<Finding>) {
     if let Some((offset, message)) = &l.problem {
         if l.too_large {
@@ -1101,7 +1108,7 @@ fn ingest(
     }
     // A bug on one file must not hide the findings of the others.
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        ingest_file(l, file, id, classifier)
+        ingest_file(l, file, id, classifier, builds)
     })) {
         Ok(result) => result,
         Err(payload) => (
@@ -1124,10 +1131,11 @@ fn ingest_file(
     file: &SourceFile,
     id: FileId,
     classifier: &Classifier,
+    builds: Option<&kustomize::Builds>,
 ) -> (Vec<Resource>, Option<Finding>) {
     crate::fault::point("ingest", &file.display);
     match l.class {
-        FileClass::Yaml => match kubernetes::ingest(file, id, classifier) {
+        FileClass::Yaml => match kubernetes::ingest(file, id, classifier, builds) {
             Outcome::Resources(r) => (r, None),
             Outcome::NotKubernetes | Outcome::Template => (Vec::new(), None),
             Outcome::Invalid(e) => (Vec::new(), Some(parse_error(id, e.pos, e.message))),

@@ -2,6 +2,7 @@
 
 use crate::environment::Classifier;
 use crate::ingest::helm;
+use crate::ingest::kustomize::Builds;
 use crate::ingest::yaml::{self, YamlError};
 use crate::model::{pod, EnvSource, Environment, HelmOrigin, Node, Platform, Resource, Value};
 use crate::source::{FileId, SourceFile};
@@ -111,7 +112,13 @@ fn multi_line_strings(node: &Node, key_line: u32, out: &mut Vec<(u32, u32)>) {
     }
 }
 
-pub fn ingest(file: &SourceFile, id: FileId, classifier: &Classifier) -> Outcome {
+/// `builds`: what the kustomizations listing the file do to its objects.
+pub fn ingest(
+    file: &SourceFile,
+    id: FileId,
+    classifier: &Classifier,
+    builds: Option<&Builds>,
+) -> Outcome {
     let actions = helm_actions(&file.text);
     let docs = match yaml::parse_stream(&file.text) {
         Ok(d) => d,
@@ -133,7 +140,7 @@ pub fn ingest(file: &SourceFile, id: FileId, classifier: &Classifier) -> Outcome
         let start = doc.root.span.start.line;
         let end = doc.root.span.end.line;
         let first = resources.len();
-        collect(doc.root, file, id, classifier, &mut resources);
+        collect(doc.root, file, id, classifier, builds, &mut resources);
         if let Some(source) = helm::source_for(&comments, prev_end, start) {
             for r in &mut resources[first..] {
                 r.helm = Some(HelmOrigin {
@@ -162,6 +169,7 @@ fn collect(
     file: &SourceFile,
     id: FileId,
     classifier: &Classifier,
+    builds: Option<&Builds>,
     out: &mut Vec<Resource>,
 ) {
     // A `$patch` directive (`$patch: delete`) makes the document a
@@ -178,17 +186,26 @@ fn collect(
             if &*entry.key == "items" {
                 if let Value::Seq(items) = entry.value.value {
                     for item in items {
-                        collect(item, file, id, classifier, out);
+                        collect(item, file, id, classifier, builds, out);
                     }
                 }
             }
         }
         return;
     }
-    out.push(resource(node, file, id, classifier));
+    out.push(resource(node, file, id, classifier, builds));
 }
 
-fn resource(node: Node, file: &SourceFile, id: FileId, classifier: &Classifier) -> Resource {
+fn resource(
+    mut node: Node,
+    file: &SourceFile,
+    id: FileId,
+    classifier: &Classifier,
+    builds: Option<&Builds>,
+) -> Resource {
+    if let Some(b) = builds {
+        b.rewrite_images(&mut node);
+    }
     let text = |path: &[&str]| node.get_path(path).and_then(Node::scalar_text);
     let kind: Box<str> = text(&["kind"]).unwrap_or_default().into();
     let api_version = text(&["apiVersion"]).map(Into::into);
@@ -196,8 +213,12 @@ fn resource(node: Node, file: &SourceFile, id: FileId, classifier: &Classifier) 
         .or_else(|| text(&["metadata", "generateName"]))
         .unwrap_or_else(|| "<unnamed>".to_string())
         .into();
-    let namespace: Option<Box<str>> = text(&["metadata", "namespace"]).map(Into::into);
     let cluster_scoped = CLUSTER_SCOPED.contains(&&*kind);
+    // kustomize's namespace replaces the written one.
+    let namespace: Option<Box<str>> = match builds.and_then(Builds::namespace) {
+        Some(ns) if !cluster_scoped => Some(ns.into()),
+        _ => text(&["metadata", "namespace"]).map(Into::into),
+    };
     let address = if cluster_scoped {
         format!("{kind}/{name}")
     } else {

@@ -1,4 +1,5 @@
-//! Kustomize: the files kustomizations apply as patches.
+//! Kustomize: the files kustomizations apply as patches, and what their
+//! builds change in the objects they list.
 //!
 //! A patch (`patches`, `patchesStrategicMerge`, `patchesJson6902`) is a
 //! partial object that `kustomize build` merges into a resource. Read as a
@@ -7,14 +8,21 @@
 //! misfire on it: the scan marks such files ([`crate::source::SourceFile::patch`])
 //! and runs only the rules about values a patch writes
 //! ([`crate::rules::runs_on_patches`]).
+//!
+//! The objects a kustomization lists (`resources`, through `bases` and
+//! overlays) get its `namespace` and `images` settings when built: a base
+//! may name `image: shop-api` and leave the tag to its overlays. Each file
+//! listed gets the [`Builds`] it goes through, from its own kustomization up
+//! to every overlay including it that no other includes.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
 use crate::discover::{normalize, Candidate};
-use crate::model::Node;
+use crate::model::image::ImageRef;
+use crate::model::{Node, Value};
 
 /// The file names kustomize reads a kustomization (or component) from.
 const FILE_NAMES: &[&str] = &["kustomization.yaml", "kustomization.yml", "Kustomization"];
@@ -26,17 +34,28 @@ pub fn is_kustomization(path: &Path) -> bool {
         .is_some_and(|n| FILE_NAMES.contains(&n))
 }
 
-/// Report names of the files the scan's kustomizations use as patches, and
-/// what they include from outside the scan.
+/// What the scan's kustomizations say of its files: which are patches, and
+/// the builds the files they list go through.
 #[derive(Debug, Default)]
-pub struct Patches {
-    files: HashSet<String>,
+pub struct Kustomizations {
+    patches: HashSet<String>,
+    /// By report name; only files some build changes.
+    builds: HashMap<String, Builds>,
     /// Notes on resources (bases) a kustomization of the scan includes from
     /// outside the scanned folder: their objects are not scanned.
     pub notes: Vec<String>,
 }
 
-impl Patches {
+/// One kustomization file, read.
+struct Read {
+    /// Its folder (absolute), how other kustomizations include it.
+    dir: PathBuf,
+    spec: Spec,
+    /// `resources`, `bases` and `components`, resolved (absolute).
+    included: Vec<PathBuf>,
+}
+
+impl Kustomizations {
     /// Read the kustomization files among `candidates` and `extra` (those
     /// found outside the walk, see [`above`]) on all threads; no other file
     /// is read. Paths are resolved from each kustomization's folder and
@@ -49,7 +68,7 @@ impl Patches {
         root: &Path,
         cwd: &Path,
         max_file_size: u64,
-    ) -> Patches {
+    ) -> Kustomizations {
         // Absolute, and each once: the folders above the scan start at its
         // root, whose kustomizations the walk found too.
         let mut files: Vec<PathBuf> = candidates
@@ -61,7 +80,7 @@ impl Patches {
             .collect();
         files.sort();
         files.dedup();
-        let named: Vec<(Vec<String>, Vec<String>)> = files
+        let read: Vec<Read> = files
             .par_iter()
             .map(|file| {
                 let text = std::fs::metadata(file)
@@ -69,45 +88,275 @@ impl Patches {
                     .filter(|m| m.len() <= max_file_size)
                     .and_then(|_| std::fs::read_to_string(file).ok())
                     .unwrap_or_default();
-                let dir = file.parent().unwrap_or(file);
-                let (patches, included) = named_paths(&text);
-                let resolve = |p: &str| local(p).then(|| normalize(&dir.join(p)));
-                let patches = patches
+                let dir = file.parent().unwrap_or(file).to_path_buf();
+                let spec = Spec::read(&text);
+                let included = spec
+                    .included
                     .iter()
-                    .filter_map(|p| resolve(p))
-                    .filter_map(|p| crate::discover::relative(&p, root))
+                    .filter(|p| local(p))
+                    .map(|p| normalize(&dir.join(p)))
                     .collect();
-                // Only the scan's own kustomizations: one above it includes
-                // what the scan leaves out by design.
-                let outside = included
-                    .iter()
-                    .filter(|_| file.starts_with(root))
-                    .filter_map(|p| resolve(p))
-                    .filter(|p| !p.starts_with(root) && p.exists())
-                    .map(|p| {
-                        format!(
-                            "{} includes {}, outside the scanned folder: its objects are not scanned (scan the folder holding both, or pipe `kubectl kustomize` into `infra-lint -`)",
-                            display(file, root),
-                            display(&p, root)
-                        )
-                    })
-                    .collect();
-                (patches, outside)
+                Read {
+                    dir,
+                    spec,
+                    included,
+                }
             })
             .collect();
-        let mut out = Patches::default();
-        for (patches, notes) in named {
-            out.files.extend(patches);
-            out.notes.extend(notes);
+        let mut out = Kustomizations::default();
+        for (file, k) in files.iter().zip(&read) {
+            let resolve = |p: &String| local(p).then(|| normalize(&k.dir.join(p)));
+            out.patches.extend(
+                k.spec
+                    .patches
+                    .iter()
+                    .filter_map(resolve)
+                    .filter_map(|p| crate::discover::relative(&p, root)),
+            );
+            // Only the scan's own kustomizations: one above it includes
+            // what the scan leaves out by design.
+            if file.starts_with(root) {
+                out.notes.extend(
+                    k.included
+                        .iter()
+                        .filter(|p| !p.starts_with(root) && p.exists())
+                        .map(|p| {
+                            format!(
+                                "{} includes {}, outside the scanned folder: its objects are not scanned (scan the folder holding both, or pipe `kubectl kustomize` into `infra-lint -`)",
+                                display(file, root),
+                                display(p, root)
+                            )
+                        }),
+                );
+            }
         }
         out.notes.sort();
         out.notes.dedup();
+        out.builds = builds(&read, root);
         out
     }
 
     /// Whether the file reported as `display` (normalized by the walk) is a patch.
-    pub fn contains(&self, display: &str) -> bool {
-        !self.files.is_empty() && self.files.contains(display)
+    pub fn is_patch(&self, display: &str) -> bool {
+        !self.patches.is_empty() && self.patches.contains(display)
+    }
+
+    /// The builds that change the objects of the file reported as `display`.
+    pub fn builds_of(&self, display: &str) -> Option<&Builds> {
+        if self.builds.is_empty() {
+            return None;
+        }
+        self.builds.get(display)
+    }
+}
+
+/// One `images:` entry: objects' images named `name` get the new name, tag
+/// or digest.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct ImageSetting {
+    name: String,
+    new_name: Option<String>,
+    new_tag: Option<String>,
+    digest: Option<String>,
+}
+
+impl ImageSetting {
+    fn read(item: &Node) -> Option<ImageSetting> {
+        let field = |k: &str| item.get(k).and_then(Node::as_str).map(str::to_string);
+        Some(ImageSetting {
+            name: field("name")?,
+            new_name: field("newName"),
+            new_tag: field("newTag"),
+            digest: field("digest"),
+        })
+    }
+
+    /// `image` as this setting leaves it. As `kustomize build` does: a new
+    /// tag drops the digest and a new digest drops the tag, unless both are
+    /// given.
+    fn apply(&self, image: &str) -> Option<String> {
+        let old = ImageRef::parse(image);
+        if old.name != self.name {
+            return None;
+        }
+        let (tag, digest) = match (self.new_tag.as_deref(), self.digest.as_deref()) {
+            (None, None) => (old.tag, old.digest),
+            set => set,
+        };
+        let new = ImageRef {
+            name: self.new_name.as_deref().unwrap_or(old.name),
+            tag,
+            digest,
+        };
+        Some(new.to_string())
+    }
+}
+
+/// What one `kustomize build` does to a file's objects: the build of a
+/// kustomization that no other includes, through the ones between it and
+/// the kustomization listing the file.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct Build {
+    /// The outermost `namespace:` on the way (it overrides the inner ones).
+    namespace: Option<String>,
+    /// Innermost kustomization's first: each applies to what the inner
+    /// ones made.
+    images: Vec<ImageSetting>,
+}
+
+impl Build {
+    fn image(&self, image: &str) -> String {
+        self.images
+            .iter()
+            .fold(image.to_string(), |now, s| s.apply(&now).unwrap_or(now))
+    }
+}
+
+/// The builds a file's objects go through (at least one).
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Builds(Vec<Build>);
+
+impl Builds {
+    /// The namespace every build gives the file's namespaced objects, when
+    /// they agree.
+    pub fn namespace(&self) -> Option<&str> {
+        let first = self.0.first()?.namespace.as_deref()?;
+        self.0
+            .iter()
+            .all(|b| b.namespace.as_deref() == Some(first))
+            .then_some(first)
+    }
+
+    /// The image a container written with `image` runs, when a build
+    /// changes it: the least pinned one of the builds (the first of those),
+    /// so that a rule on pinning holds for every build.
+    pub fn image(&self, image: &str) -> Option<String> {
+        let built: Vec<String> = self.0.iter().map(|b| b.image(image)).collect();
+        let weakest = built.iter().min_by_key(|i| ImageRef::parse(i).pinning())?;
+        (weakest != image).then(|| weakest.clone())
+    }
+
+    /// Rewrite the images of `object`'s containers and init containers
+    /// (kustomize leaves ephemeral containers alone), at any depth.
+    pub fn rewrite_images(&self, object: &mut Node) {
+        if self.0.iter().all(|b| b.images.is_empty()) {
+            return;
+        }
+        match &mut object.value {
+            Value::Map(entries) => {
+                for entry in entries {
+                    if matches!(&*entry.key, "containers" | "initContainers") {
+                        for container in entry.value.items_mut() {
+                            self.rewrite_image(container);
+                        }
+                    }
+                    self.rewrite_images(&mut entry.value);
+                }
+            }
+            Value::Seq(items) => items.iter_mut().for_each(|n| self.rewrite_images(n)),
+            _ => {}
+        }
+    }
+
+    fn rewrite_image(&self, container: &mut Node) {
+        let Value::Map(entries) = &mut container.value else {
+            return;
+        };
+        for entry in entries.iter_mut().filter(|e| &*e.key == "image") {
+            if let Value::Str(image) = &mut entry.value.value {
+                if let Some(new) = self.image(image) {
+                    *image = new.into();
+                }
+            }
+        }
+    }
+}
+
+/// Longest chain of kustomizations followed, and most builds kept per file:
+/// bounds for cyclic or generated trees.
+const MAX_DEPTH: usize = 32;
+const MAX_BUILDS: usize = 64;
+
+/// The builds of every file a kustomization lists, by report name; files no
+/// build changes are left out.
+fn builds(read: &[Read], root: &Path) -> HashMap<String, Builds> {
+    if read
+        .iter()
+        .all(|k| k.spec.namespace.is_none() && k.spec.images.is_empty())
+    {
+        return HashMap::new();
+    }
+    let by_dir: HashMap<&Path, usize> = read
+        .iter()
+        .enumerate()
+        .rev()
+        .map(|(i, k)| (k.dir.as_path(), i))
+        .collect();
+    // Who includes each kustomization, and which kustomizations list each file.
+    let mut parents: Vec<Vec<usize>> = vec![Vec::new(); read.len()];
+    let mut listing: HashMap<&Path, Vec<usize>> = HashMap::new();
+    for (i, k) in read.iter().enumerate() {
+        for p in &k.included {
+            match by_dir.get(p.as_path()) {
+                Some(&j) if j != i => parents[j].push(i),
+                Some(_) => {}
+                None => listing.entry(p.as_path()).or_default().push(i),
+            }
+        }
+    }
+    let mut out = HashMap::new();
+    for (file, kustomizations) in listing {
+        let Some(display) = crate::discover::relative(file, root) else {
+            continue;
+        };
+        let mut found = Vec::new();
+        for &k in &kustomizations {
+            walk_up(k, read, &parents, &mut vec![k], &mut found);
+        }
+        found.dedup();
+        if found
+            .iter()
+            .any(|b| b.namespace.is_some() || !b.images.is_empty())
+        {
+            out.insert(display, Builds(found));
+        }
+    }
+    out
+}
+
+/// Add the builds of the chains from `chain` (innermost first, ending at
+/// `k`) up to kustomizations that nothing includes.
+fn walk_up(
+    k: usize,
+    read: &[Read],
+    parents: &[Vec<usize>],
+    chain: &mut Vec<usize>,
+    out: &mut Vec<Build>,
+) {
+    if out.len() >= MAX_BUILDS {
+        return;
+    }
+    let next: Vec<usize> = parents[k]
+        .iter()
+        .copied()
+        .filter(|p| !chain.contains(p))
+        .collect();
+    if next.is_empty() || chain.len() >= MAX_DEPTH {
+        let mut build = Build::default();
+        for &i in chain.iter() {
+            let spec = &read[i].spec;
+            if spec.namespace.is_some() {
+                build.namespace.clone_from(&spec.namespace);
+            }
+            build.images.extend(spec.images.iter().cloned());
+        }
+        out.push(build);
+        return;
+    }
+    for p in next {
+        chain.push(p);
+        walk_up(p, read, parents, chain, out);
+        chain.pop();
     }
 }
 
@@ -148,19 +397,31 @@ pub fn above(dirs: &[PathBuf], top: &Path, cwd: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// The file paths a kustomization's text names, as written (relative to its
-/// folder): its patches (`patches`, `patchesStrategicMerge`,
-/// `patchesJson6902`), and what it includes (`resources`, `bases`,
-/// `components`). Inline patches (`patch: |`, a multi-line entry of
-/// `patchesStrategicMerge`) name no file and are left out.
-fn named_paths(text: &str) -> (Vec<String>, Vec<String>) {
-    // An invalid kustomization names nothing; its own scan reports it.
-    let Ok(docs) = crate::ingest::yaml::parse_stream(text) else {
-        return (Vec::new(), Vec::new());
-    };
-    let list = |fields: &[&str]| -> Vec<String> {
-        let mut out = Vec::new();
-        for doc in &docs {
+/// What a kustomization's text says, as written.
+#[derive(Debug, Default)]
+struct Spec {
+    /// Files it applies as patches (`patches`, `patchesStrategicMerge`,
+    /// `patchesJson6902`), relative to its folder. Inline patches
+    /// (`patch: |`, a multi-line entry of `patchesStrategicMerge`) name no
+    /// file and are left out.
+    patches: Vec<String>,
+    /// What it includes (`resources`, `bases`, `components`).
+    included: Vec<String>,
+    namespace: Option<String>,
+    images: Vec<ImageSetting>,
+}
+
+impl Spec {
+    fn read(text: &str) -> Spec {
+        // An invalid kustomization says nothing; its own scan reports it.
+        let Ok(docs) = crate::ingest::yaml::parse_stream(text) else {
+            return Spec::default();
+        };
+        let Some(doc) = docs.first() else {
+            return Spec::default();
+        };
+        let list = |fields: &[&str]| -> Vec<String> {
+            let mut out = Vec::new();
             for field in fields {
                 let Some(list) = doc.root.get(field) else {
                     continue;
@@ -175,13 +436,25 @@ fn named_paths(text: &str) -> (Vec<String>, Vec<String>) {
                     }
                 }
             }
+            out
+        };
+        Spec {
+            patches: list(&["patches", "patchesStrategicMerge", "patchesJson6902"]),
+            included: list(&["resources", "bases", "components"]),
+            namespace: doc
+                .root
+                .get("namespace")
+                .and_then(Node::as_str)
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+                .map(str::to_string),
+            images: doc
+                .root
+                .get("images")
+                .map(|l| l.items().iter().filter_map(ImageSetting::read).collect())
+                .unwrap_or_default(),
         }
-        out
-    };
-    (
-        list(&["patches", "patchesStrategicMerge", "patchesJson6902"]),
-        list(&["resources", "bases", "components"]),
-    )
+    }
 }
 
 #[cfg(test)]
@@ -214,7 +487,9 @@ patchesJson6902:
 - target: {kind: Deployment, name: web}
   path: e.json
 ";
-        let (patches, included) = named_paths(text);
+        let Spec {
+            patches, included, ..
+        } = Spec::read(text);
         assert_eq!(
             patches,
             ["a.yaml", "../shared/b.yaml", "./c.yaml", "d.yaml", "e.json"].map(String::from)
@@ -242,8 +517,85 @@ patchesJson6902:
 
     #[test]
     fn invalid_or_unrelated_kustomizations_name_nothing() {
-        assert_eq!(named_paths("patches: [unclosed"), (vec![], vec![]));
-        assert!(named_paths("resources:\n- deployment.yaml\n").0.is_empty());
-        assert!(named_paths("patches: not-a-list\n").0.is_empty());
+        let unclosed = Spec::read("patches: [unclosed");
+        assert!(unclosed.patches.is_empty() && unclosed.included.is_empty());
+        assert!(Spec::read("resources:\n- deployment.yaml\n")
+            .patches
+            .is_empty());
+        assert!(Spec::read("patches: not-a-list\n").patches.is_empty());
+    }
+
+    fn setting(name: &str, tag: Option<&str>, digest: Option<&str>) -> ImageSetting {
+        ImageSetting {
+            name: name.into(),
+            new_name: None,
+            new_tag: tag.map(String::from),
+            digest: digest.map(String::from),
+        }
+    }
+
+    /// As `kubectl kustomize` (kustomize v5) rewrites images.
+    #[test]
+    fn image_settings_apply_like_kustomize() {
+        let tag = setting("nginx", Some("2.0"), None);
+        assert_eq!(
+            tag.apply("nginx:1.0@sha256:bb").as_deref(),
+            Some("nginx:2.0")
+        );
+        assert_eq!(tag.apply("nginx").as_deref(), Some("nginx:2.0"));
+        assert_eq!(tag.apply("docker.io/library/nginx"), None);
+        assert_eq!(tag.apply("nginx-extra:1"), None);
+        let digest = setting("nginx", None, Some("sha256:dd"));
+        assert_eq!(
+            digest.apply("nginx:2.0").as_deref(),
+            Some("nginx@sha256:dd")
+        );
+        let both = setting("nginx", Some("2"), Some("sha256:dd"));
+        assert_eq!(both.apply("nginx:1").as_deref(), Some("nginx:2@sha256:dd"));
+        let port = ImageSetting {
+            new_name: Some("registry.local:5000/app2".into()),
+            ..setting("registry.local:5000/app", None, Some("sha256:cc"))
+        };
+        assert_eq!(
+            port.apply("registry.local:5000/app").as_deref(),
+            Some("registry.local:5000/app2@sha256:cc")
+        );
+        assert_eq!(
+            setting("app", None, None).apply("app:1").as_deref(),
+            Some("app:1")
+        );
+    }
+
+    #[test]
+    fn builds_agree_on_a_namespace_and_report_the_weakest_image() {
+        let build = |ns: Option<&str>, images: Vec<ImageSetting>| Build {
+            namespace: ns.map(String::from),
+            images,
+        };
+        let pinned = Builds(vec![
+            build(Some("shop"), vec![setting("api", Some("v1"), None)]),
+            build(Some("shop"), vec![setting("api", None, Some("sha256:aa"))]),
+        ]);
+        assert_eq!(pinned.namespace(), Some("shop"));
+        assert_eq!(pinned.image("api").as_deref(), Some("api:v1"));
+        assert_eq!(pinned.image("web"), None);
+        let mixed = Builds(vec![
+            build(Some("dev"), vec![setting("api", Some("v1"), None)]),
+            build(None, vec![]),
+        ]);
+        assert_eq!(mixed.namespace(), None);
+        assert_eq!(mixed.image("api"), None, "one build leaves it untagged");
+    }
+
+    #[test]
+    fn namespace_and_images_are_read() {
+        let spec = Spec::read(
+            "namespace: shop\nimages:\n- name: api\n  newTag: \"1.2\"\n- name: bad\n  newTag: 1.2\n- newTag: x\n",
+        );
+        assert_eq!(spec.namespace.as_deref(), Some("shop"));
+        assert_eq!(spec.images.len(), 2);
+        assert_eq!(spec.images[0].new_tag.as_deref(), Some("1.2"));
+        // kustomize refuses a number for a tag: the entry changes nothing.
+        assert_eq!(spec.images[1].new_tag, None);
     }
 }

@@ -1,5 +1,6 @@
 //! The resource model: what ingesters produce, rules read and policies receive.
 
+pub mod image;
 pub mod pod;
 pub mod relations;
 pub mod value;

@@ -205,6 +205,13 @@ impl Node {
         }
     }
 
+    pub fn items_mut(&mut self) -> &mut [Node] {
+        match &mut self.value {
+            Value::Seq(items) => items,
+            _ => &mut [],
+        }
+    }
+
     pub fn entries(&self) -> &[Entry] {
         match &self.value {
             Value::Map(entries) => entries,

@@ -1,6 +1,7 @@
 //! K8S010 image-pinned.
 
 use super::each_container;
+use crate::model::image::{ImageRef, Pinning};
 use crate::model::{Node, Resource};
 use crate::rules::{Applies, Check, Ctx, Hit, Level, Rule, RuleMeta, Scope, Setting};
 
@@ -26,17 +27,6 @@ pub static RULE: Rule = Rule {
     check: Check::Native(check),
 };
 
-/// The tag and digest of an image reference (`registry:5000/team/app:1.2@sha256:…`).
-fn tag_and_digest(image: &str) -> (Option<&str>, Option<&str>) {
-    let (name, digest) = match image.split_once('@') {
-        Some((n, d)) => (n, Some(d)),
-        None => (image, None),
-    };
-    // A colon after the last slash separates the tag (one before is a registry port).
-    let last = name.rsplit('/').next().unwrap_or(name);
-    (last.split_once(':').map(|(_, t)| t), digest)
-}
-
 fn check(ctx: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
     let require_digest = ctx.settings.bool(ctx.rule, "require_digest");
     each_container(r, |pod, c| {
@@ -47,15 +37,13 @@ fn check(ctx: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
         if image == "auto" && pod.istio_injected() {
             return;
         }
-        let (tag, digest) = tag_and_digest(image.trim());
-        let problem = match (tag, digest) {
-            (_, Some(_)) => return,
-            (_, None) if require_digest => "is not pinned to a digest",
-            (None, None) => "has no tag (it means latest)",
-            (Some(t), None) if t.is_empty() || t.eq_ignore_ascii_case("latest") => {
-                "uses the latest tag"
-            }
-            (Some(_), None) => return,
+        let image_ref = ImageRef::parse(image.trim());
+        let problem = match image_ref.pinning() {
+            Pinning::Digest => return,
+            _ if require_digest => "is not pinned to a digest",
+            Pinning::Tag => return,
+            Pinning::Floating if image_ref.tag.is_some() => "uses the latest tag",
+            Pinning::Floating => "has no tag (it means latest)",
         };
         out.push(Hit::new(
             c.at(["image"]),
@@ -66,18 +54,4 @@ fn check(ctx: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
             ),
         ));
     });
-}
-
-#[cfg(test)]
-mod tests {
-    use super::tag_and_digest;
-
-    #[test]
-    fn references() {
-        assert_eq!(tag_and_digest("nginx"), (None, None));
-        assert_eq!(tag_and_digest("nginx:1.25"), (Some("1.25"), None));
-        assert_eq!(tag_and_digest("registry:5000/app"), (None, None));
-        assert_eq!(tag_and_digest("registry:5000/app:v2"), (Some("v2"), None));
-        assert_eq!(tag_and_digest("app@sha256:ab"), (None, Some("sha256:ab")));
-    }
 }
