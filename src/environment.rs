@@ -61,17 +61,28 @@ pub fn class_base(root: &Path, cwd: &Path) -> PathBuf {
     }
 }
 
-/// The environment markers of a Terraform resource: its tags
-/// (`tags_all`, else `tags`) `Environment`, `environment`, `env`, `Env`.
+/// The environment markers of a Terraform resource: the `Environment`,
+/// `environment`, `env` or `Env` key of its tags (`tags_all`, else `tags`:
+/// AWS, Azure) or labels (`labels`, `resource_labels` of a GKE cluster,
+/// `settings.user_labels` of a Cloud SQL instance: Google).
 pub fn terraform_markers(attributes: &crate::model::Node) -> Vec<Option<String>> {
-    let tags = attributes
-        .get("tags_all")
-        .or_else(|| attributes.get("tags"));
-    ["Environment", "environment", "env", "Env"]
-        .iter()
-        .map(|k| {
-            tags.and_then(|t| t.get(k))
-                .and_then(crate::model::Node::scalar_text)
+    use crate::model::Node;
+    let maps = [
+        attributes
+            .get("tags_all")
+            .or_else(|| attributes.get("tags")),
+        attributes.get("labels"),
+        attributes.get("resource_labels"),
+        attributes
+            .get_path(&["settings"])
+            .and_then(|s| s.items().first().unwrap_or(s).get("user_labels")),
+    ];
+    maps.iter()
+        .flatten()
+        .flat_map(|map| {
+            ["Environment", "environment", "env", "Env"]
+                .iter()
+                .map(|k| map.get(k).and_then(Node::scalar_text))
         })
         .collect()
 }
