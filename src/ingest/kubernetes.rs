@@ -256,6 +256,7 @@ fn resource(
         origin: Vec::new(),
         references: Vec::new(),
         keyed: Vec::new(),
+        count_unknown: false,
     }
 }
 

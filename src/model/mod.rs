@@ -87,6 +87,10 @@ pub struct Resource {
     /// `availability_zone = var.azs[count.index]`: the instances may differ
     /// there even where the value is unknown. Empty elsewhere.
     pub keyed: Vec<std::sync::Arc<str>>,
+    /// Terraform: the `count`/`for_each` of the resource, or of a module call
+    /// leading to it, is unknown, so this one instance stands for any number
+    /// of them, none included. Rules that count instances cannot tell.
+    pub count_unknown: bool,
 }
 
 /// Where a rendered Kubernetes object came from (`# Source:` comment).

@@ -547,6 +547,7 @@ fn build(mut raw: Raw, file: FileId, class_path: &str, classifier: &Classifier) 
             origin: Vec::new(),
             references,
             keyed: Vec::new(),
+            count_unknown: false,
         });
     }
     out

@@ -370,6 +370,10 @@ impl<'a> Eval<'a> {
                 // Both outcomes may be the value: keep what each refers to.
                 let tv = self.eval(t, env).unwrap_or_else(|_| V::unknown());
                 let fv = self.eval(f, env).unwrap_or_else(|_| V::unknown());
+                // `c ? 0 : 0` is 0 whatever `c` is.
+                if !tv.has_unknown() && equal(&tv, &fv) {
+                    return Ok(tv);
+                }
                 return Ok(unknown_from([&cv, &tv, &fv]));
             }
             V::Null => return err("the condition value is null"),
@@ -734,6 +738,21 @@ mod tests {
             attr_json("x = <<EOT\n%{ for s in [\"a\", \"b\"] ~}\n- ${s}\n%{ endfor ~}\nEOT\n"),
             "\"- a\\n- b\\n\""
         );
+    }
+
+    #[test]
+    fn an_unknown_condition_between_equal_results_is_that_result() {
+        assert_eq!(json("var.enabled ? 0 : 0"), "0");
+        assert_eq!(json("var.enabled ? null : null"), "null");
+        assert_eq!(json("var.enabled ? {a = [1]} : {a = [1]}"), "{\"a\":[1]}");
+        for differ in [
+            "var.enabled ? 0 : 1",
+            "var.enabled ? 1 : \"1\"",
+            "var.enabled ? var.a : var.a",
+        ] {
+            let v = eval_constant(differ).unwrap_or_else(|e| panic!("{differ}: {e:?}"));
+            assert!(v.is_unknown(), "{differ}");
+        }
     }
 
     #[test]

@@ -252,6 +252,8 @@ pub struct Inst<'p> {
     expansions: RefCell<HashMap<usize, Option<Expansion>>>,
     children: RefCell<HashMap<usize, Rc<Children<'p>>>>,
     children_busy: RefCell<HashSet<usize>>,
+    /// A module call leading here has an unknown `count`/`for_each`.
+    count_unknown: bool,
 }
 
 impl<'p> Inst<'p> {
@@ -335,6 +337,7 @@ impl<'p> Inst<'p> {
             expansions: RefCell::new(HashMap::new()),
             children: RefCell::new(HashMap::new()),
             children_busy: RefCell::new(HashSet::new()),
+            count_unknown: false,
         }
     }
 
@@ -691,7 +694,7 @@ impl<'p> Inst<'p> {
                     );
                 }
                 let vars = bind_vars(config, given, &self.root.budget);
-                Rc::new(Inst::new(
+                let mut inst = Inst::new(
                     self.root,
                     config,
                     format!("{address}{}.", key.suffix),
@@ -701,7 +704,10 @@ impl<'p> Inst<'p> {
                     dirs.clone(),
                     self.providers().clone(),
                     provider_map.clone(),
-                ))
+                );
+                inst.count_unknown =
+                    self.count_unknown || matches!(expansion, Expansion::Unknown { .. });
+                Rc::new(inst)
             })
             .collect();
         Children::Instances { expansion, list }
@@ -829,7 +835,7 @@ impl<'p> Inst<'p> {
                         self.config.display, key.suffix
                     ));
                 }
-                out.push(self.resource(
+                let mut resource = self.resource(
                     decl.file,
                     &decl.block,
                     kind,
@@ -838,7 +844,9 @@ impl<'p> Inst<'p> {
                     attributes,
                     b.refs,
                     b.keyed,
-                ));
+                );
+                resource.count_unknown |= matches!(expansion, Expansion::Unknown { .. });
+                out.push(resource);
             }
         }
         for idx in 0..self.config.calls.len() {
@@ -872,7 +880,7 @@ impl<'p> Inst<'p> {
                             &[],
                         );
                         let address = format!("{}{}", self.call_address(call), key.suffix);
-                        out.push(self.resource(
+                        let mut resource = self.resource(
                             call.file,
                             &call.block,
                             "module".into(),
@@ -881,7 +889,9 @@ impl<'p> Inst<'p> {
                             attributes,
                             b.refs,
                             b.keyed,
-                        ));
+                        );
+                        resource.count_unknown |= matches!(expansion, Expansion::Unknown { .. });
+                        out.push(resource);
                     }
                 }
             }
@@ -970,6 +980,7 @@ impl<'p> Inst<'p> {
             origin: self.origin.clone(),
             references,
             keyed,
+            count_unknown: self.count_unknown,
         }
     }
 

@@ -49,7 +49,9 @@ pub static STORAGE_ENCRYPTED: Rule = Rule {
 /// the replica's `region` argument, when that is written) is encrypted only
 /// with a key of its own region: it needs `kms_key_id`, and the provider
 /// ignores its `storage_encrypted`. Aurora members are skipped (the cluster
-/// carries it).
+/// carries it). An Aurora Serverless v1 cluster (`engine_mode =
+/// "serverless"`) is encrypted unless `storage_encrypted` is written (null
+/// counts as unwritten).
 ///
 /// Location: `storage_encrypted` when written, else the header.
 fn storage_encrypted(_: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
@@ -75,7 +77,15 @@ fn storage_encrypted(_: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
     if &*r.kind == "aws_db_instance" && attr(r, "cluster_identifier").is_some() {
         return;
     }
-    let value = attr(r, "storage_encrypted");
+    let value = attr(r, "storage_encrypted").filter(|v| v.value != Value::Null);
+    // Aurora Serverless v1 clusters are encrypted unless told otherwise.
+    if value.is_none() && &*r.kind == "aws_rds_cluster" {
+        match attr(r, "engine_mode").map(|m| &m.value) {
+            Some(Value::Str(m)) if m.as_ref() == "serverless" => return,
+            Some(Value::Unknown) => return,
+            _ => {}
+        }
+    }
     match truth(value) {
         Tri::Yes | Tri::Unknown => {}
         Tri::No => out.push(Hit::new(
@@ -103,8 +113,8 @@ fn storage_encrypted(_: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
 /// `cluster_identifier` is unknown and references nothing could belong to any
 /// cluster, so clusters of its root module pass the instance count.
 ///
-/// Limitation: an instance resource whose `count`/`for_each` is unknown is
-/// one instance in the model and is counted as one.
+/// An instance resource whose `count`/`for_each` is unknown (one instance in
+/// the model) may be any number of them: its cluster passes.
 ///
 /// Location: `multi_az` (or the header) for instances; the cluster header for
 /// too few instances, with the instances found as related locations;
@@ -260,7 +270,8 @@ fn cluster_multi_az(ctx: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
             Err(()) => return,
         }
     }
-    if instances.len() as f64 + autoscaled >= 2.0 {
+    // Instances of an unknown count may be any number.
+    if instances.len() as f64 + autoscaled >= 2.0 || instances.iter().any(|i| i.count_unknown) {
         return;
     }
     // An instance whose cluster cannot be told might be one of this cluster's.

@@ -896,6 +896,7 @@ mod tests {
             origin: Vec::new(),
             references: Vec::new(),
             keyed: Vec::new(),
+            count_unknown: false,
         }
     }
 
