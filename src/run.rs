@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::cli::{
@@ -21,7 +21,11 @@ pub const EXIT_OK: i32 = 0;
 pub const EXIT_FINDINGS: i32 = 1;
 pub const EXIT_USAGE: i32 = 2;
 
-pub fn run(cli: Cli) -> i32 {
+pub fn run(mut cli: Cli) -> i32 {
+    // `-o -` is standard output, as `-` is standard input.
+    if cli.scan.output.as_deref() == Some(Path::new("-")) {
+        cli.scan.output = None;
+    }
     match cli.command {
         Some(Command::Rules(args)) => list_rules(&args),
         Some(Command::Inspect(args)) => inspect(&args),

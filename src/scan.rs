@@ -901,7 +901,13 @@ fn scan_in_pool(mut opts: ScanOptions) -> Result<Scan, ScanError> {
     for (chart, display, error) in chart_failures {
         let chart = &charts[chart];
         let file = by_display().get(&chart.chart_yaml).unwrap_or(0);
-        found.push(chart_not_rendered(file, &chart.display, &display, &error));
+        // The scan root has no name of its own: the chart's name says which.
+        let what = if chart.display.is_empty() {
+            &chart.name
+        } else {
+            &chart.display
+        };
+        found.push(chart_not_rendered(file, what, &display, &error));
     }
     for r in &mut resources {
         let from = rendered_from

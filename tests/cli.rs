@@ -48,6 +48,17 @@ fn clean_manifest_exits_0() {
     assert_eq!(human.code(), 0);
 }
 
+/// `-o -` is standard output (as `-` is standard input), not a file named `-`.
+#[test]
+fn dash_output_is_standard_output() {
+    let tmp = workspace();
+    let (_, to_stdout) = json_scan(tmp.path(), &["cli/warnings.yaml"]);
+    let (_, dash) = json_scan(tmp.path(), &["cli/warnings.yaml", "-o", "-"]);
+    assert!(!tmp.path().join("-").exists(), "no file named -");
+    assert_eq!(rule_file_line(&dash), rule_file_line(&to_stdout));
+    assert!(!findings(&dash).is_empty());
+}
+
 #[test]
 fn warning_fails_under_the_default_fail_on() {
     let tmp = workspace();

@@ -333,6 +333,15 @@ fn chart_without_helm_is_il001() {
         &[("PATH", Some(path))],
     );
     assert_il001(&out, "charts/web/Chart.yaml", "helm is not installed");
+
+    // The chart folder scanned itself is named by its chart name.
+    let out = run(
+        &tmp.path().join("charts").join("web"),
+        &[".", "--helm", "/nonexistent/helm", "--format", "json"],
+        None,
+        &[],
+    );
+    assert_il001(&out, "Chart.yaml", "chart web was not scanned");
 }
 
 // ---------------------------------------------------------------------------
