@@ -14,7 +14,7 @@ pub static RULE: Rule = Rule {
         scope: Scope::All,
         guide: "003 Helm values (secretKeyRef); \"Secrets in Vault (never in Git)\"",
         tags: &["security", "kubernetes", "secrets"],
-        rationale: "A password or token written as a literal `value` is in Git, in every rendered manifest and readable by anyone who can read the workload. Reference a Secret (`valueFrom.secretKeyRef`) fed by the secret store instead. Names that only point at a secret (`*_FILE`, `*_PATH`, `*_NAME`, `*_URL`…) are not secrets, nor are values that do: an absolute file path (`GOOGLE_APPLICATION_CREDENTIALS: /var/secrets/google/key.json`, a mounted Secret), a `$(OTHER_VAR)` reference or an empty value, nor switches (`ALLOW_EMPTY_PASSWORD: \"no\"`: true/false, yes/no, on/off, enabled/disabled).",
+        rationale: "A password or token written as a literal `value` is in Git, in every rendered manifest and readable by anyone who can read the workload. Reference a Secret (`valueFrom.secretKeyRef`) fed by the secret store instead. Names that only point at a secret (`*_FILE`, `*_PATH`, `*_NAME`, `*_URL`…) are not secrets, nor are values that do: an absolute file path (`GOOGLE_APPLICATION_CREDENTIALS: /var/secrets/google/key.json`, a mounted Secret), a `$(OTHER_VAR)` reference or an empty value, nor switches (`ALLOW_EMPTY_PASSWORD: \"no\"`: true/false, yes/no, on/off, enabled/disabled, 1/0).",
         help: "Use `valueFrom.secretKeyRef`.\n\n**Bad**\n\n```yaml\nenv:\n- name: DB_PASSWORD\n  value: hunter2\n```\n\n**Good**\n\n```yaml\nenv:\n- name: DB_PASSWORD\n  valueFrom:\n    secretKeyRef:\n      name: db-credentials\n      key: password\n```",
         settings: &[Setting {
             name: "secret_name_patterns",
@@ -94,11 +94,11 @@ fn is_file_path(value: &str) -> bool {
                 .is_some_and(|(_, ext)| !ext.is_empty()))
 }
 
-/// An on/off value (`"no"`, `"True"`, `disabled`): what a variable named
-/// `ALLOW_EMPTY_PASSWORD` or `ENABLE_TOKEN_AUTH` holds.
+/// An on/off value (`"no"`, `"True"`, `disabled`, `1`): what a variable
+/// named `ALLOW_EMPTY_PASSWORD` or `ENABLE_TOKEN_AUTH` holds.
 fn is_switch(value: &str) -> bool {
     const SWITCHES: &[&str] = &[
-        "true", "false", "yes", "no", "on", "off", "enabled", "disabled",
+        "true", "false", "yes", "no", "on", "off", "enabled", "disabled", "1", "0",
     ];
     let v = value.trim();
     SWITCHES.iter().any(|s| v.eq_ignore_ascii_case(s))
