@@ -427,9 +427,13 @@ fn backup_retention(ctx: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
         ),
     };
     if days < min {
+        let required = match r.environment {
+            Environment::Development => format!("at least {min} are required"),
+            _ => format!("production requires at least {prod_min} (and anything at least {min})"),
+        };
         out.push(Hit::new(
             path(&["backup_retention_period"]),
-            format!("{what}; at least {min} are required"),
+            format!("{what}; {required}"),
         ));
         return;
     }
