@@ -7,9 +7,9 @@ use anyhow::Result;
 use rayon::prelude::*;
 
 use crate::findings::{Finding, Related, TemplateRef};
-use crate::ingest::helm;
+use crate::ingest::template_lines;
 use crate::model::relations::Relations;
-use crate::model::{AttrPath, Environment, Resource, Seg};
+use crate::model::{AttrPath, Environment, Resource};
 use crate::policy::Policies;
 use crate::rego::{self, RegoRules};
 use crate::rules::{Check, Ctx, Hit, Level, Rule, Scope, Settings};
@@ -339,20 +339,17 @@ fn finding(
     }
 }
 
-/// The line of a chart template that renders the finding's attribute: the
-/// deepest existing key on its path, when one template line alone has it;
-/// otherwise the template's first line.
+/// The line of a chart template that renders the finding's attribute, or
+/// the deepest step of its path the template writes out
+/// ([`template_lines::line_of`]); otherwise the template's first line.
 fn template_span(r: &Resource, path: &AttrPath, template: Option<&SourceFile>) -> Span {
     let first = Span::point(Pos::new(1, 1));
     let Some(template) = template else {
         return first;
     };
     let (_, depth) = r.attributes.locate(&path.0);
-    let key = path.0[..depth].iter().rev().find_map(|s| match s {
-        Seg::Key(k) => Some(k),
-        Seg::Index(_) => None,
-    });
-    let Some(line) = key.and_then(|k| helm::template_line(&template.text, k)) else {
+    let found = template_lines::line_of(&template.text, &r.kind, &r.attributes, &path.0[..depth]);
+    let Some(line) = found else {
         return first;
     };
     let text = template.line_text(line);

@@ -164,17 +164,18 @@ fn rendered_stream_on_stdin_points_sarif_at_chart_templates() {
         line_of(&dir, "rendered.yaml", hpa, "minReplicas: 2")
     );
 
-    // No single template line renders the finding's key: line 1. K8S013 is
-    // about the whole object; K8S011 on the worker (replicas unset, so the
-    // deepest key is `spec`, which the template has twice).
+    // K8S013 is about the whole object: the template's first line. K8S011 on
+    // the worker (replicas unset): the object's `spec:`, where they belong,
+    // not the pod template's `spec:` below it.
     let worker = "worker/templates/deployment.yaml";
-    for rule in ["K8S013", "K8S011"] {
+    let worker_template = "charts/worker/templates/deployment.yaml";
+    for (rule, line) in [
+        ("K8S013", 1),
+        ("K8S011", line_of(&dir, worker_template, "", "spec:")),
+    ] {
         let r = result_for(&report, rule, worker);
-        assert_eq!(
-            uri(&r["locations"][0]),
-            "charts/worker/templates/deployment.yaml"
-        );
-        assert_eq!(start_line(&r["locations"][0]), 1, "{rule}");
+        assert_eq!(uri(&r["locations"][0]), worker_template);
+        assert_eq!(start_line(&r["locations"][0]), line, "{rule}");
         assert_eq!(uri(rendered_from(r, worker)), stdin_uri);
     }
     // …and K8S011 still names the HPA that scales the worker too little.
@@ -259,7 +260,16 @@ fn rendered_stream_json_carries_the_template() {
         worker["template"]["file"],
         "charts/worker/templates/deployment.yaml"
     );
-    assert_eq!(worker["template"]["line"].as_u64(), Some(1));
+    // The worker template writes no replicas: the `spec:` they belong under.
+    assert_eq!(
+        worker["template"]["line"].as_u64(),
+        Some(line_of(
+            &dir,
+            "charts/worker/templates/deployment.yaml",
+            "",
+            "spec:"
+        ))
+    );
     let redis = all
         .iter()
         .find(|f| f["template"]["source"] == "web/charts/redis/templates/master.yaml")

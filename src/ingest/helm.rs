@@ -33,25 +33,6 @@ pub fn source_for(comments: &[(u32, Box<str>)], prev_end: u32, start: u32) -> Op
         .map(|(_, p)| p.clone())
 }
 
-/// The line of `template` that renders `key`, when exactly one line does.
-pub fn template_line(template: &str, key: &str) -> Option<u32> {
-    let mut found = None;
-    for (i, line) in template.lines().enumerate() {
-        let t = line.trim_start().trim_start_matches("- ").trim_start();
-        let t = t.strip_prefix('"').unwrap_or(t);
-        if let Some(rest) = t.strip_prefix(key) {
-            let rest = rest.strip_prefix('"').unwrap_or(rest);
-            if rest.starts_with(':') {
-                if found.is_some() {
-                    return None;
-                }
-                found = Some(i as u32 + 1);
-            }
-        }
-    }
-    found
-}
-
 /// How to run helm for chart directories.
 #[derive(Clone, Debug)]
 pub struct HelmOptions {
@@ -244,15 +225,6 @@ mod tests {
             Some("app/templates/b.yaml")
         );
         assert_eq!(source_for(&c, 6, 9), None);
-    }
-
-    #[test]
-    fn template_lines() {
-        let t = "spec:\n  containers:\n    - name: x\n      image: \"{{ .Values.image }}\"\n      securityContext:\n        {{- toYaml .Values.sc | nindent 8 }}\n";
-        assert_eq!(template_line(t, "image"), Some(4));
-        assert_eq!(template_line(t, "securityContext"), Some(5));
-        assert_eq!(template_line(t, "runAsUser"), None);
-        assert_eq!(template_line("a: 1\nb:\n  a: 2\n", "a"), None);
     }
 }
 

@@ -4,5 +4,6 @@ pub mod helm;
 pub mod kubernetes;
 pub mod kustomize;
 pub mod plan;
+pub mod template_lines;
 pub mod terraform;
 pub mod yaml;
