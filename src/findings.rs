@@ -72,7 +72,10 @@ impl Finding {
     }
 }
 
-/// Sort findings by file, position, rule and message, and drop exact duplicates.
+/// Sort findings by file, position, rule and message, and drop exact
+/// duplicates. The findings of one module's code evaluated through several
+/// root modules (examples calling it alike) become one, whose related
+/// locations list every module call it came through.
 /// Stable and parallel (on the current rayon pool): the same order whatever
 /// the thread count.
 pub fn sort(findings: &mut Vec<Finding>) {
@@ -82,7 +85,7 @@ pub fn sort(findings: &mut Vec<Finding>) {
     // sort would.
     let Ok(n) = u32::try_from(findings.len()) else {
         findings.par_sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
-        findings.dedup();
+        findings.dedup_by(merge_callers);
         return;
     };
     let mut order: Vec<u32> = (0..n).collect();
@@ -92,7 +95,29 @@ pub fn sort(findings: &mut Vec<Finding>) {
             .then(a.cmp(&b))
     });
     permute(findings, order);
-    findings.dedup();
+    findings.dedup_by(merge_callers);
+}
+
+/// `dedup_by`: whether `later` is `kept` reached through other module calls;
+/// if so its calls join `kept`'s related locations.
+fn merge_callers(later: &mut Finding, kept: &mut Finding) -> bool {
+    let same = later.rule_id == kept.rule_id
+        && later.location == kept.location
+        && later.message == kept.message
+        && later.path == kept.path
+        && later.level == kept.level
+        && later.resource == kept.resource
+        && later.template == kept.template
+        && later.suppression == kept.suppression;
+    if !same {
+        return false;
+    }
+    for r in later.related.drain(..) {
+        if !kept.related.contains(&r) {
+            kept.related.push(r);
+        }
+    }
+    true
 }
 
 /// What findings are sorted by.

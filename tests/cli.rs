@@ -877,3 +877,52 @@ fn gitignore_is_honoured_and_vcs_dirs_skipped() {
         [("K8S019".into(), "kept/secret.yaml".into(), 5)]
     );
 }
+
+/// A module's finding reached through several root modules (examples calling
+/// it alike) is reported once, with every module call as a related location.
+#[test]
+fn module_findings_through_several_roots_are_one() {
+    let tmp = tempdir();
+    write_files(
+        tmp.path(),
+        &[
+            (
+                "modules/bucket/main.tf",
+                "resource \"aws_s3_bucket\" \"this\" {\n  bucket = \"logs\"\n}\n",
+            ),
+            (
+                "examples/a/main.tf",
+                "module \"bucket\" {\n  source = \"../../modules/bucket\"\n}\n",
+            ),
+            (
+                "examples/b/main.tf",
+                "# the same call\nmodule \"bucket\" {\n  source = \"../../modules/bucket\"\n}\n",
+            ),
+        ],
+    );
+    let (_, report) = json_scan(tmp.path(), &[".", "--rule", "AWS022"]);
+    assert_eq!(
+        rule_file_line(&report),
+        [("AWS022".into(), "modules/bucket/main.tf".into(), 1)],
+        "{}",
+        pretty(&report)
+    );
+    let related: Vec<(String, u64)> = findings(&report)[0]["related"]
+        .as_array()
+        .expect("related")
+        .iter()
+        .map(|r| {
+            (
+                r["file"].as_str().unwrap_or_default().to_string(),
+                r["line"].as_u64().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        related,
+        [
+            ("examples/a/main.tf".to_string(), 1),
+            ("examples/b/main.tf".to_string(), 2)
+        ]
+    );
+}
