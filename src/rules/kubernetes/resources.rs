@@ -15,7 +15,7 @@ pub static REQUESTS: Rule = Rule {
         scope: Scope::All,
         guide: "000 Resource Limits; 003 \"Every pod must specify\"",
         tags: &["reliability", "kubernetes", "resources"],
-        rationale: "Without requests the scheduler places pods blindly and the pod gets the BestEffort QoS class, first to be evicted under pressure. A limit without a request counts: Kubernetes then uses the limit as the request.",
+        rationale: "Without requests the scheduler places pods blindly and the pod gets the BestEffort QoS class, first to be evicted under pressure. The guides require requests to be written even where limits are: Kubernetes would copy a limit into a missing request, but then the request silently follows every change of the limit.",
         help: "Set `resources.requests.cpu` and `resources.requests.memory`.\n\n**Bad**\n\n```yaml\ncontainers:\n- name: web\n  image: nginx:1.25\n```\n\n**Good**\n\n```yaml\ncontainers:\n- name: web\n  image: nginx:1.25\n  resources:\n    requests:\n      cpu: 250m\n      memory: 256Mi\n```",
         settings: &[],
         applies: Applies::Workloads,
@@ -71,10 +71,9 @@ fn missing_resources(r: &Resource, section: &str, wanted: &[&str], out: &mut Vec
         let missing: Vec<&str> = wanted
             .iter()
             .copied()
-            .filter(|name| {
-                // A limit without a request is defaulted to a request of the same size.
-                !(set(section, name) || (section == "requests" && set("limits", name)))
-            })
+            // A limit without a request does not count as one: Kubernetes
+            // would copy it, but the guides require requests to be written.
+            .filter(|name| !set(section, name))
             .collect();
         let Some(first) = missing.first() else { return };
         out.push(Hit::new(
