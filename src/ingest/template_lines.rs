@@ -251,26 +251,13 @@ spec:
               cpu: 100m
 ";
 
-    const RENDERED: &str = "\
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  template:
-    spec:
-      containers:
-        - name: web
-          image: nginx:1.25.3
-          resources:
-            requests:
-              cpu: 100m
-        - name: side
-          image: busybox:1.36
-          resources:
-            requests:
-              cpu: 100m
-";
+    /// The template as rendered with `webResources: {requests: {cpu: 100m}}`.
+    fn rendered() -> String {
+        TEMPLATE.replace(
+            "{{- toYaml .Values.webResources | nindent 12 }}",
+            "requests:\n              cpu: 100m",
+        )
+    }
 
     fn line_in(template: &str, rendered: &str, p: &[&str]) -> Option<u32> {
         let docs = yaml::parse_stream(rendered).expect("rendered parses");
@@ -278,7 +265,7 @@ spec:
     }
 
     fn line(template: &str, p: &[&str]) -> Option<u32> {
-        line_in(template, RENDERED, p)
+        line_in(template, &rendered(), p)
     }
 
     #[test]
