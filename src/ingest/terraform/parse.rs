@@ -166,12 +166,29 @@ pub fn parse_file(file: &SourceFile) -> Result<Body, SyntaxError> {
     }
     let mut text = std::borrow::Cow::Borrowed(file.text.as_str());
     let mut renamed: Vec<(String, String)> = Vec::new();
+    let mut joined = 0;
     let body = loop {
         let e = match hcl_edit::parser::parse_body(&text) {
             Ok(body) => break body,
             Err(e) => e,
         };
         let at = e.location().offset();
+        // Terraform reads a value of an object `for` that goes on over lines
+        // starting with an operator (`? a`, `: b`, `&& c`); hcl-edit stops at
+        // the line break. It is made a space in the copy (positions stay).
+        if joined < MAX_JOINED_LINES {
+            if let Some(newline) = continued_at(&text, at) {
+                let from = if text[..newline].ends_with('\r') {
+                    newline - 1
+                } else {
+                    newline
+                };
+                let spaces = " ".repeat(newline + 1 - from);
+                text.to_mut().replace_range(from..newline + 1, &spaces);
+                joined += 1;
+                continue;
+            }
+        }
         // Terraform takes an object constructor that repeats a key (the last
         // value counts); hcl-edit refuses it. The repeated key is renamed in
         // a copy of the text to a placeholder of the same length (positions
@@ -211,6 +228,36 @@ pub fn parse_file(file: &SourceFile) -> Result<Body, SyntaxError> {
 
 /// Repeated object keys renamed in one file at most (each costs a parse).
 const MAX_REPEATED_KEYS: usize = 64;
+
+/// Line breaks before an operator made spaces in one file at most (each
+/// costs a parse).
+const MAX_JOINED_LINES: usize = 64;
+
+/// The line break at or before `at` (where the parser stopped) when the next
+/// line starts with an operator that continues the line above (`?`, `:`,
+/// `&&`, `||`), and that line holds no comment (joined, it would swallow the
+/// operator).
+fn continued_at(text: &str, at: usize) -> Option<usize> {
+    let rest = text.get(at..)?;
+    let blank = |s: &str| s.chars().all(|c| c == ' ' || c == '\t' || c == '\r');
+    // Stopped at the end of the line above, or at the operator itself.
+    let newline = match rest.find('\n') {
+        Some(i) if blank(&rest[..i]) => at + i,
+        _ => {
+            let nl = text[..at].rfind('\n')?;
+            blank(&text[nl + 1..at]).then_some(nl)?
+        }
+    };
+    let next = text[newline + 1..].trim_start_matches([' ', '\t']);
+    if !["?", ":", "&&", "||"].iter().any(|op| next.starts_with(op)) {
+        return None;
+    }
+    let above = &text[text[..newline].rfind('\n').map_or(0, |i| i + 1)..newline];
+    if above.contains('#') || above.contains("//") || above.trim().is_empty() {
+        return None;
+    }
+    Some(newline)
+}
 
 /// The object key at `at`: an identifier, or the text of a quoted key
 /// without escapes or interpolation; with the byte range to rename.
@@ -602,6 +649,24 @@ mod tests {
             "a = 1\na = 2\n".into()
         ))
         .is_err());
+    }
+
+    /// An object `for` whose value goes on over lines that start with an
+    /// operator parses (Terraform reads it), with its positions as written.
+    #[test]
+    fn object_for_values_over_several_lines() {
+        let text = "locals {\n  users = {\n    for k, v in var.u : k =>\n    v == \"A\"\n    ? { name = k }\n    : { name = \"x-${k}\" }\n  }\n}\n\nresource \"t\" \"r\" {\n  a = 1\n}\n";
+        let file = SourceFile::new(None, "t.tf".into(), text.to_string());
+        let body = parse_file(&file).expect("parses");
+        let resource = body
+            .blocks
+            .iter()
+            .find(|b| &*b.kind == "resource")
+            .expect("resource");
+        assert_eq!(resource.header.start.line, 10);
+        // A comment above would swallow the operator: still an error.
+        let commented = "x = {\n  for k in [] : k =>\n  k == \"a\" # note\n  ? 1\n  : 2\n}\n";
+        assert!(parse_file(&SourceFile::new(None, "t.tf".into(), commented.into())).is_err());
     }
 
     #[test]
