@@ -60,10 +60,18 @@ pub fn select_from(
     };
     let only: Vec<&Rule> = only.iter().map(lookup).collect::<Result<_, _>>()?;
     let skip: Vec<&Rule> = skip.iter().map(lookup).collect::<Result<_, _>>()?;
+    // The scanner's own diagnostics (IL000 a file that does not parse, …)
+    // stay with `--rule`: a file the scan could not read must not pass a
+    // gate that only asked for some rules. `--skip-rule` still drops them.
+    let chosen = |r: &Rule| {
+        only.is_empty()
+            || only.iter().any(|o| std::ptr::eq(*o, r))
+            || matches!(r.check, rules::Check::Builtin)
+    };
     Ok(all
         .iter()
         .copied()
-        .filter(|r| only.is_empty() || only.iter().any(|o| std::ptr::eq(*o, *r)))
+        .filter(|r| chosen(r))
         .filter(|r| !skip.iter().any(|s| std::ptr::eq(*s, *r)))
         .collect())
 }
@@ -296,7 +304,8 @@ fn run_scan(args: &ScanArgs) -> i32 {
         Ok(s) => s,
         Err(e) => return usage_error(&e.to_string()),
     };
-    // IL000 and other scanner rules obey --rule/--skip-rule like the others.
+    // Rules left out by --rule/--skip-rule report nothing (the scanner's own
+    // IL rules stay with --rule, see `select_from`).
     let selected: std::collections::HashSet<&str> = scan.rules.iter().map(|r| r.meta.id).collect();
     scan.findings.retain(|f| selected.contains(f.rule_id));
     // Reports built whole need the model's memory back first (a large

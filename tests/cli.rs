@@ -289,13 +289,20 @@ fn rule_selects_rules_by_id_or_slug() {
     let tmp = workspace();
     let (code, by_id) = json_scan(tmp.path(), &["sample", "--rule", "K8S010"]);
     assert_eq!(code, 1);
+    // The file that does not parse is reported whatever the rules chosen.
     assert_eq!(
         rule_file_line(&by_id),
         [
+            ("IL000".into(), "broken.yaml".into(), 7),
             ("K8S010".into(), "jobs/cleanup.yaml".into(), 18),
             ("K8S010".into(), "workloads.yaml".into(), 20),
         ]
     );
+    let (_, no_diagnostics) = json_scan(
+        tmp.path(),
+        &["sample", "--rule", "K8S010", "--skip-rule", "IL000"],
+    );
+    assert_eq!(rule_ids(&no_diagnostics), ["K8S010"]);
     let (_, by_slug) = json_scan(tmp.path(), &["sample", "--rule", "image-pinned"]);
     assert_eq!(by_slug, by_id);
     let (_, lower) = json_scan(tmp.path(), &["sample", "--rule", "k8s010"]);
@@ -305,9 +312,9 @@ fn rule_selects_rules_by_id_or_slug() {
         tmp.path(),
         &["sample", "--rule", "K8S001", "--rule", "rbac-wildcard"],
     );
-    assert_eq!(rule_ids(&two), ["K8S001", "K8S021"]);
-    assert_eq!(findings(&two).len(), 3);
-    assert_eq!(two["summary"]["findings"], 3);
+    assert_eq!(rule_ids(&two), ["IL000", "K8S001", "K8S021"]);
+    assert_eq!(findings(&two).len(), 4);
+    assert_eq!(two["summary"]["findings"], 4);
 }
 
 #[test]

@@ -269,7 +269,11 @@ fn other_scans_produce_valid_sarif() {
         .iter()
         .map(|r| r["ruleId"].as_str().expect("ruleId"))
         .collect();
-    assert_eq!(one_rule, ["K8S021", "K8S021"]);
+    assert_eq!(
+        one_rule,
+        ["IL000", "K8S021", "K8S021"],
+        "parse errors stay with --rule"
+    );
     assert_eq!(
         uris(&cases[4].1),
         BTreeSet::from(["d%C3%A9%20ploy%231.yaml".to_string()]),
