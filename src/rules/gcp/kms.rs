@@ -6,7 +6,7 @@ use crate::rules::cloud::{blocks_of, flag, read, setting_f64, Read};
 use crate::rules::{Applies, Check, Ctx, Hit, Level, Rule, RuleMeta, Scope, Setting};
 
 /// GCP006. A symmetric `google_kms_crypto_key` (`purpose` unset or
-/// `ENCRYPT_DECRYPT`) without `rotation_period`, or with one longer than
+/// `ENCRYPT_DECRYPT`) without `rotation_period` (or an empty one), or with one longer than
 /// `max_rotation_days` (90). The period is a duration in seconds such as
 /// `"7776000s"` (90 days; fractional seconds allowed); a value that is not a
 /// duration is left to the provider's validation.
@@ -104,6 +104,15 @@ fn key_rotation(ctx: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
             path(&["rotation_period"]),
             format!(
                 "{} has no rotation_period: the key is never rotated (at most {max_days} days are allowed)",
+                r.address
+            ),
+        )),
+        // The provider takes "" as no rotation (terraform-google-kms turns
+        // rotation off that way).
+        Read::Str(p) if p.trim().is_empty() => out.push(Hit::new(
+            path(&["rotation_period"]),
+            format!(
+                "{} sets an empty rotation_period: the key is never rotated (at most {max_days} days are allowed)",
                 r.address
             ),
         )),
