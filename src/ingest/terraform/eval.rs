@@ -755,6 +755,15 @@ mod tests {
         }
     }
 
+    /// As `terraform console` (1.11) reads them.
+    #[test]
+    fn one_and_zero_strings_are_bools() {
+        assert_eq!(json("tobool(\"1\")"), "true");
+        assert_eq!(json("tobool(\"0\")"), "false");
+        assert_eq!(json("\"1\" ? \"a\" : \"b\""), "\"a\"");
+        assert!(eval_constant("tobool(\"yes\")").is_err());
+    }
+
     #[test]
     fn errors_are_errors() {
         assert!(eval_constant("{a = 1}.b").is_err());

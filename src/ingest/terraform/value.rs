@@ -274,8 +274,9 @@ pub fn parse_number(s: &str) -> Option<f64> {
 pub fn to_bool(v: &V) -> Option<bool> {
     match v {
         V::Bool(b) => Some(*b),
-        V::Str(s) if &**s == "true" => Some(true),
-        V::Str(s) if &**s == "false" => Some(false),
+        // Terraform (cty 1.14+) also reads "1" and "0" as bools.
+        V::Str(s) if matches!(&**s, "true" | "1") => Some(true),
+        V::Str(s) if matches!(&**s, "false" | "0") => Some(false),
         _ => None,
     }
 }
