@@ -755,6 +755,17 @@ mod tests {
         }
     }
 
+    /// As `terraform console` (1.11) compares them: types count.
+    #[test]
+    fn typed_empty_collections_are_not_literals() {
+        assert_eq!(json("tolist([]) == []"), "false");
+        assert_eq!(json("tolist([]) != []"), "true");
+        assert_eq!(json("tomap({}) == {}"), "false");
+        assert_eq!(json("tolist([]) == tolist([])"), "true");
+        assert_eq!(json("[] == []"), "true");
+        assert_eq!(json("length(tolist([])) == 0"), "true");
+    }
+
     /// As `terraform console` (1.11) reads them.
     #[test]
     fn one_and_zero_strings_are_bools() {

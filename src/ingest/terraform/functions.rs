@@ -349,7 +349,7 @@ pub fn call(name: &str, args: Vec<V>, budget: &Budget) -> R {
             a.count(1, 1)?;
             match &a.args[0] {
                 V::Null => Ok(V::Null),
-                V::List(x) | V::Set(x) => Ok(V::list(unify_primitives(x))),
+                V::List(x) | V::Set(x) => Ok(V::typed_list(unify_primitives(x))),
                 other => err(format!(
                     "tolist: cannot convert {} to list",
                     other.type_name()
@@ -374,7 +374,7 @@ pub fn call(name: &str, args: Vec<V>, budget: &Budget) -> R {
                 V::Map(m) => {
                     let vals: Vec<V> = m.values().cloned().collect();
                     let unified = unify_primitives(&vals);
-                    Ok(V::map(m.keys().cloned().zip(unified).collect()))
+                    Ok(V::typed_map(m.keys().cloned().zip(unified).collect()))
                 }
                 other => err(format!(
                     "tomap: cannot convert {} to map",

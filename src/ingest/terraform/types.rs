@@ -147,7 +147,7 @@ impl Ty {
                     }
                     V::set(items)
                 } else {
-                    V::list(items)
+                    V::typed_list(items)
                 }
             }
             Ty::Tuple(ts) => {
@@ -164,7 +164,7 @@ impl Ty {
                 )
             }
             Ty::Map(t) => match &v {
-                V::Map(m) => V::map(
+                V::Map(m) => V::typed_map(
                     m.iter()
                         .map(|(k, x)| (k.clone(), t.convert_depth(x.clone(), budget, depth + 1)))
                         .collect(),

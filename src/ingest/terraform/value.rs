@@ -40,7 +40,43 @@ pub enum V {
     Unknown(Refs),
 }
 
+thread_local! {
+    /// The one empty `list(…)` and the one empty `map(…)`: Terraform compares
+    /// types, so a typed empty collection is not the literal `[]` or `{}`
+    /// (an empty tuple or object): `var.cidrs == []` is false for a
+    /// `list(string)` variable.
+    static TYPED_EMPTY_LIST: Rc<Vec<V>> = Rc::new(Vec::new());
+    static TYPED_EMPTY_MAP: Rc<BTreeMap<String, V>> = Rc::new(BTreeMap::new());
+}
+
 impl V {
+    /// A value of a `list(…)` type (a variable's, `tolist`'s).
+    pub fn typed_list(items: Vec<V>) -> V {
+        if items.is_empty() {
+            V::List(TYPED_EMPTY_LIST.with(Rc::clone))
+        } else {
+            V::list(items)
+        }
+    }
+
+    /// A value of a `map(…)` type.
+    pub fn typed_map(entries: BTreeMap<String, V>) -> V {
+        if entries.is_empty() {
+            V::Map(TYPED_EMPTY_MAP.with(Rc::clone))
+        } else {
+            V::map(entries)
+        }
+    }
+
+    /// Whether an empty collection is of a list or map type, not a literal.
+    fn typed_empty(&self) -> bool {
+        match self {
+            V::List(x) => TYPED_EMPTY_LIST.with(|t| Rc::ptr_eq(t, x)),
+            V::Map(x) => TYPED_EMPTY_MAP.with(|t| Rc::ptr_eq(t, x)),
+            _ => false,
+        }
+    }
+
     pub fn str(s: impl Into<Rc<str>>) -> V {
         V::Str(s.into())
     }
@@ -216,9 +252,16 @@ pub fn cmp(a: &V, b: &V) -> Ordering {
     }
 }
 
-/// Terraform's `==` on known values: same kind and same content.
+/// Terraform's `==` on known values: same kind and same content (an empty
+/// typed list or map is not an empty tuple or object).
 pub fn equal(a: &V, b: &V) -> bool {
     match (a, b) {
+        (V::List(x), V::List(y)) if x.is_empty() && y.is_empty() => {
+            a.typed_empty() == b.typed_empty()
+        }
+        (V::Map(x), V::Map(y)) if x.is_empty() && y.is_empty() => {
+            a.typed_empty() == b.typed_empty()
+        }
         (V::Null, V::Null) => true,
         (V::Bool(x), V::Bool(y)) => x == y,
         (V::Num(x), V::Num(y)) => x == y,
