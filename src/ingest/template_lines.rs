@@ -74,7 +74,8 @@ impl<'t> Line<'t> {
 
 /// The 1-based line of `template` that renders `path` of `object` (a
 /// rendered object of kind `kind`), or the deepest step of it the template
-/// writes out. `None` when not even the first step is found.
+/// writes out, or the object's first line. `None` when the template's
+/// document for the object cannot be told.
 pub fn line_of(template: &str, kind: &str, object: &Node, path: &[Seg]) -> Option<u32> {
     let all: Vec<Line> = template
         .lines()
@@ -92,9 +93,10 @@ pub fn line_of(template: &str, kind: &str, object: &Node, path: &[Seg]) -> Optio
             action.then_some((no, raw.len() - t.len()))
         })
         .collect();
-    let mut scope: &[Line] = document(&all, kind);
+    let mut scope: &[Line] = document(&all, kind, object);
     let mut node = Some(object);
-    let mut found = None;
+    // Nothing of the path written: the object's first line.
+    let mut found = scope.first().map(|l| l.no);
     for seg in path {
         match seg {
             Seg::Key(k) => {
@@ -131,10 +133,15 @@ pub fn line_of(template: &str, kind: &str, object: &Node, path: &[Seg]) -> Optio
     found.map(|no| no as u32 + 1)
 }
 
-/// The lines of the template's document that holds `kind` (templates may
-/// write several objects), or all of them when that cannot be told.
-fn document<'a, 't>(all: &'a [Line<'t>], kind: &str) -> &'a [Line<'t>] {
+/// The lines of the template's document that writes the object: the one of
+/// its kind, or among several, the one whose `metadata.name` fits the
+/// object's ([`pick_by_name`]); all lines for a template of one document;
+/// none when several documents could be it.
+fn document<'a, 't>(all: &'a [Line<'t>], kind: &str, object: &Node) -> &'a [Line<'t>] {
     let docs: Vec<&[Line]> = all.split(|l| l.text.starts_with("---")).collect();
+    if docs.len() < 2 {
+        return all;
+    }
     let of_kind: Vec<&[Line]> = docs
         .into_iter()
         .filter(|d| {
@@ -146,10 +153,100 @@ fn document<'a, 't>(all: &'a [Line<'t>], kind: &str) -> &'a [Line<'t>] {
             })
         })
         .collect();
+    let name = object
+        .get_path(&["metadata", "name"])
+        .and_then(Node::as_str);
+    let names: Vec<Option<&str>> = of_kind.iter().map(|d| metadata_name(d)).collect();
     match of_kind.as_slice() {
         [one] => one,
-        _ => all,
+        [] => &[],
+        _ => match name.and_then(|n| pick_by_name(&names, n)) {
+            Some(i) => of_kind[i],
+            None => &[],
+        },
     }
+}
+
+/// The value written for `metadata.name` in a document's lines.
+fn metadata_name<'t>(doc: &[Line<'t>]) -> Option<&'t str> {
+    let at = doc
+        .iter()
+        .position(|l| l.indent == 0 && l.has_key("metadata"))?;
+    let inside = block(doc, at, 0);
+    let level = inside.iter().map(|l| l.key_view().0).min()?;
+    inside
+        .iter()
+        .find(|l| l.key_view().0 == level && l.has_key("name"))
+        .and_then(|l| value_of(l))
+}
+
+/// The value text of a `key: value` line, without quotes.
+fn value_of<'t>(line: &Line<'t>) -> Option<&'t str> {
+    let (_, v) = line.key_view().1.split_once(':')?;
+    Some(v.trim().trim_matches(['"', '\'']))
+}
+
+/// Which of the names written in a template (`web`, `{{ .Release.Name
+/// }}-worker`, `{{ .Chart.Name }}`) renders as `rendered`: the one whose
+/// literal text fits it, or else the only one written wholly by actions.
+fn pick_by_name(written: &[Option<&str>], rendered: &str) -> Option<usize> {
+    let fitting: Vec<usize> = (0..written.len())
+        .filter(|&i| written[i].is_some_and(|w| literal_fits(w, rendered)))
+        .collect();
+    if let [one] = fitting.as_slice() {
+        return Some(*one);
+    }
+    if !fitting.is_empty() {
+        return None;
+    }
+    let templated: Vec<usize> = (0..written.len())
+        .filter(|&i| written[i].is_some_and(|w| literal_parts(w).is_empty()))
+        .collect();
+    match templated.as_slice() {
+        [one] => Some(*one),
+        _ => None,
+    }
+}
+
+/// The literal text between a value's template actions.
+fn literal_parts(written: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let mut rest = written;
+    while let Some(open) = rest.find("{{") {
+        parts.push(&rest[..open]);
+        match rest[open..].find("}}") {
+            Some(close) => rest = &rest[open + close + 2..],
+            None => {
+                rest = "";
+                break;
+            }
+        }
+    }
+    parts.push(rest);
+    parts.into_iter().filter(|p| !p.is_empty()).collect()
+}
+
+/// Whether `written` has literal text and it all appears in `rendered`, in
+/// order, anchored at the ends where no action stands.
+fn literal_fits(written: &str, rendered: &str) -> bool {
+    let parts = literal_parts(written);
+    if parts.is_empty() {
+        return false;
+    }
+    if !written.starts_with("{{") && !rendered.starts_with(parts[0]) {
+        return false;
+    }
+    if !written.ends_with("}}") && !parts.last().is_some_and(|p| rendered.ends_with(p)) {
+        return false;
+    }
+    let mut from = 0;
+    parts.iter().all(|p| match rendered[from..].find(p) {
+        Some(i) => {
+            from += i + p.len();
+            true
+        }
+        None => false,
+    })
 }
 
 /// The lines below the key at `at` (of column `level`): up to the next line
@@ -183,24 +280,20 @@ fn item_at(
         .filter(|&p| scope[p].indent == level && scope[p].is_item())
         .collect();
     if let Some(name) = item.and_then(|n| n.get("name")).and_then(Node::as_str) {
-        let named = items.iter().copied().find(|&p| {
-            let end = items
-                .iter()
-                .find(|&&q| q > p)
-                .copied()
-                .unwrap_or(scope.len());
-            let key_col = scope[p].key_view().0;
-            scope[p..end].iter().any(|l| {
-                l.key_view().0 == key_col
-                    && l.has_key("name")
-                    && l.key_view()
-                        .1
-                        .split_once(':')
-                        .is_some_and(|(_, v)| v.trim().trim_matches(['"', '\'']) == name)
+        let written: Vec<Option<&str>> = items
+            .iter()
+            .enumerate()
+            .map(|(n, &p)| {
+                let end = items.get(n + 1).copied().unwrap_or(scope.len());
+                let key_col = scope[p].key_view().0;
+                scope[p..end]
+                    .iter()
+                    .find(|l| l.key_view().0 == key_col && l.has_key("name"))
+                    .and_then(|l| value_of(l))
             })
-        });
-        if named.is_some() {
-            return named;
+            .collect();
+        if let Some(n) = pick_by_name(&written, name) {
+            return Some(items[n]);
         }
     }
     // Items a `range` repeats or an `if` leaves out shift the count.
@@ -314,8 +407,46 @@ spec:
         // Rendered without `first`: side is item 0, web item 1.
         let at = |rest: &[&str]| line_in(t, rendered, &[&c[..], rest].concat());
         assert_eq!(at(&["0", "image"]), Some(11));
-        // web's name is templated and an `if` shifts the items: the list.
-        assert_eq!(at(&["1", "image"]), Some(5));
+        // web's name is written only by an action: the one such container.
+        assert_eq!(at(&["1", "image"]), Some(13));
+    }
+
+    /// Two objects of one kind in a template: the one whose name fits.
+    #[test]
+    fn the_document_whose_name_fits() {
+        let t = "\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ include \"app.fullname\" . }}-archive
+spec:
+  template:
+    spec:
+      containers:
+        - name: main
+          image: app:1
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ include \"app.fullname\" . }}-scheduled
+spec:
+  template:
+    spec:
+      containers:
+        - name: main
+          image: app
+";
+        let rendered = t.replace("{{ include \"app.fullname\" . }}", "shop");
+        let docs = yaml::parse_stream(&rendered).expect("rendered parses");
+        let c = path(&["spec", "template", "spec", "containers", "0", "image"]);
+        assert_eq!(line_of(t, "Deployment", &docs[0].root, &c.0), Some(10));
+        assert_eq!(line_of(t, "Deployment", &docs[1].root, &c.0), Some(21));
+        assert_eq!(literal_parts("{{ a }}-x-{{ b }}"), ["-x-"]);
+        assert!(literal_fits("{{ a }}-worker", "shop-worker"));
+        assert!(!literal_fits("{{ a }}-worker", "shop-worker-2"));
+        assert!(!literal_fits("web", "web-2"));
+        assert!(!literal_fits("{{ a }}", "anything"));
     }
 
     #[test]
@@ -341,6 +472,7 @@ spec:
         let c = ["spec", "template", "spec", "containers"];
         assert_eq!(line(t, &[&c[..], &["1", "resources"]].concat()), Some(15));
         assert_eq!(line(t, &["spec", "template"]), Some(9));
-        assert_eq!(line(t, &["status"]), None);
+        // Nothing of the path written: the object's first line.
+        assert_eq!(line(t, &["status"]), Some(6));
     }
 }
