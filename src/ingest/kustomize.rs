@@ -53,6 +53,11 @@ struct Read {
     spec: Spec,
     /// `resources`, `bases` and `components`, resolved (absolute).
     included: Vec<PathBuf>,
+    /// `components`, resolved: their settings apply to this kustomization's
+    /// whole build.
+    components: Vec<PathBuf>,
+    /// `patches` files, resolved: the build's images apply to what they write.
+    patches: Vec<PathBuf>,
 }
 
 impl Kustomizations {
@@ -90,28 +95,28 @@ impl Kustomizations {
                     .unwrap_or_default();
                 let dir = file.parent().unwrap_or(file).to_path_buf();
                 let spec = Spec::read(&text);
-                let included = spec
-                    .included
-                    .iter()
-                    .filter(|p| local(p))
-                    .map(|p| normalize(&dir.join(p)))
-                    .collect();
+                let resolve = |paths: &[String]| -> Vec<PathBuf> {
+                    paths
+                        .iter()
+                        .filter(|p| local(p))
+                        .map(|p| normalize(&dir.join(p)))
+                        .collect()
+                };
                 Read {
+                    included: resolve(&spec.included),
+                    components: resolve(&spec.components),
+                    patches: resolve(&spec.patches),
                     dir,
                     spec,
-                    included,
                 }
             })
             .collect();
         let mut out = Kustomizations::default();
         for (file, k) in files.iter().zip(&read) {
-            let resolve = |p: &String| local(p).then(|| normalize(&k.dir.join(p)));
             out.patches.extend(
-                k.spec
-                    .patches
+                k.patches
                     .iter()
-                    .filter_map(resolve)
-                    .filter_map(|p| crate::discover::relative(&p, root)),
+                    .filter_map(|p| crate::discover::relative(p, root)),
             );
             // Only the scan's own kustomizations: one above it includes
             // what the scan leaves out by design.
@@ -277,8 +282,8 @@ impl Builds {
 const MAX_DEPTH: usize = 32;
 const MAX_BUILDS: usize = 64;
 
-/// The builds of every file a kustomization lists, by report name; files no
-/// build changes are left out.
+/// The builds of every file a kustomization lists (resources and patches),
+/// by report name; files no build changes are left out.
 fn builds(read: &[Read], root: &Path) -> HashMap<String, Builds> {
     if read
         .iter()
@@ -292,17 +297,31 @@ fn builds(read: &[Read], root: &Path) -> HashMap<String, Builds> {
         .rev()
         .map(|(i, k)| (k.dir.as_path(), i))
         .collect();
-    // Who includes each kustomization, and which kustomizations list each file.
-    let mut parents: Vec<Vec<usize>> = vec![Vec::new(); read.len()];
+    let mut graph = Graph {
+        read,
+        parents: vec![Vec::new(); read.len()],
+        components: vec![Vec::new(); read.len()],
+    };
+    // Who includes each kustomization, and which kustomizations list each
+    // file (as a resource or as a patch).
     let mut listing: HashMap<&Path, Vec<usize>> = HashMap::new();
     for (i, k) in read.iter().enumerate() {
         for p in &k.included {
             match by_dir.get(p.as_path()) {
-                Some(&j) if j != i => parents[j].push(i),
+                Some(&j) if j != i => graph.parents[j].push(i),
                 Some(_) => {}
                 None => listing.entry(p.as_path()).or_default().push(i),
             }
         }
+        for p in &k.patches {
+            listing.entry(p.as_path()).or_default().push(i);
+        }
+        graph.components[i] = k
+            .components
+            .iter()
+            .filter_map(|p| by_dir.get(p.as_path()).copied())
+            .filter(|&j| j != i)
+            .collect();
     }
     let mut out = HashMap::new();
     for (file, kustomizations) in listing {
@@ -311,7 +330,7 @@ fn builds(read: &[Read], root: &Path) -> HashMap<String, Builds> {
         };
         let mut found = Vec::new();
         for &k in &kustomizations {
-            walk_up(k, read, &parents, &mut vec![k], &mut found);
+            graph.walk_up(k, &mut vec![k], &mut found);
         }
         found.dedup();
         if found
@@ -324,39 +343,51 @@ fn builds(read: &[Read], root: &Path) -> HashMap<String, Builds> {
     out
 }
 
-/// Add the builds of the chains from `chain` (innermost first, ending at
-/// `k`) up to kustomizations that nothing includes.
-fn walk_up(
-    k: usize,
-    read: &[Read],
-    parents: &[Vec<usize>],
-    chain: &mut Vec<usize>,
-    out: &mut Vec<Build>,
-) {
-    if out.len() >= MAX_BUILDS {
-        return;
-    }
-    let next: Vec<usize> = parents[k]
-        .iter()
-        .copied()
-        .filter(|p| !chain.contains(p))
-        .collect();
-    if next.is_empty() || chain.len() >= MAX_DEPTH {
-        let mut build = Build::default();
-        for &i in chain.iter() {
-            let spec = &read[i].spec;
-            if spec.namespace.is_some() {
-                build.namespace.clone_from(&spec.namespace);
-            }
-            build.images.extend(spec.images.iter().cloned());
+/// How the scan's kustomizations include one another.
+struct Graph<'a> {
+    read: &'a [Read],
+    /// The kustomizations including each one.
+    parents: Vec<Vec<usize>>,
+    /// The components each one includes.
+    components: Vec<Vec<usize>>,
+}
+
+impl Graph<'_> {
+    /// Add the builds of the chains from `chain` (innermost first, ending
+    /// at `k`) up to kustomizations that nothing includes.
+    fn walk_up(&self, k: usize, chain: &mut Vec<usize>, out: &mut Vec<Build>) {
+        if out.len() >= MAX_BUILDS {
+            return;
         }
-        out.push(build);
-        return;
-    }
-    for p in next {
-        chain.push(p);
-        walk_up(p, read, parents, chain, out);
-        chain.pop();
+        let next: Vec<usize> = self.parents[k]
+            .iter()
+            .copied()
+            .filter(|p| !chain.contains(p))
+            .collect();
+        if next.is_empty() || chain.len() >= MAX_DEPTH {
+            let mut build = Build::default();
+            for &i in chain.iter() {
+                // A kustomization's components act on its whole build, before
+                // its own settings.
+                for spec in self.components[i]
+                    .iter()
+                    .map(|&c| &self.read[c].spec)
+                    .chain([&self.read[i].spec])
+                {
+                    if spec.namespace.is_some() {
+                        build.namespace.clone_from(&spec.namespace);
+                    }
+                    build.images.extend(spec.images.iter().cloned());
+                }
+            }
+            out.push(build);
+            return;
+        }
+        for p in next {
+            chain.push(p);
+            self.walk_up(p, chain, out);
+            chain.pop();
+        }
     }
 }
 
@@ -407,6 +438,8 @@ struct Spec {
     patches: Vec<String>,
     /// What it includes (`resources`, `bases`, `components`).
     included: Vec<String>,
+    /// Its `components` alone.
+    components: Vec<String>,
     namespace: Option<String>,
     images: Vec<ImageSetting>,
 }
@@ -441,6 +474,7 @@ impl Spec {
         Spec {
             patches: list(&["patches", "patchesStrategicMerge", "patchesJson6902"]),
             included: list(&["resources", "bases", "components"]),
+            components: list(&["components"]),
             namespace: doc
                 .root
                 .get("namespace")
