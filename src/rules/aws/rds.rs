@@ -14,6 +14,9 @@
 //!   cluster carries storage, backups and deletion protection.
 //! - Unknown values pass. Findings point at the attribute when it is written,
 //!   else at the resource header.
+//! - An unresolved `terraform-aws-modules/rds` call (registry or git source,
+//!   not downloaded) is read as the instance it creates: AWS001-AWS006 check
+//!   its inputs, which carry the instance's argument names ([`rds_module`]).
 //!
 //! The helpers at the end ([`referenced`], [`named`], [`related_at`], …) are
 //! shared with the other families of the same engineer (ElastiCache, secrets).
@@ -38,7 +41,10 @@ pub static STORAGE_ENCRYPTED: Rule = Rule {
         rationale: "RDS instances and Aurora clusters are created unencrypted unless `storage_encrypted = true`, and encryption cannot be turned on later without a snapshot-and-restore. Snapshots, backups and same-region replicas inherit it; a cross-region replica is encrypted only with a KMS key of its own region.",
         help: "Set `storage_encrypted = true` (and `kms_key_id` for a customer-managed key). A read replica in another region than its source (`replicate_source_db` is an ARN) needs `kms_key_id`, a key of its own region: the provider ignores its `storage_encrypted`.\n\n**Bad**\n\n```hcl\nresource \"aws_db_instance\" \"main\" {\n  engine         = \"postgres\"\n  instance_class = \"db.r6g.large\"\n}\n```\n\n**Good**\n\n```hcl\nresource \"aws_db_instance\" \"main\" {\n  engine            = \"postgres\"\n  instance_class    = \"db.r6g.large\"\n  storage_encrypted = true\n  kms_key_id        = aws_kms_key.rds.arn\n}\n```",
         settings: &[],
-        applies: Applies::Kinds(Platform::Terraform, &["aws_db_instance", "aws_rds_cluster"]),
+        applies: Applies::Kinds(
+            Platform::Terraform,
+            &["aws_db_instance", "aws_rds_cluster", "module"],
+        ),
     },
     check: Check::Native(storage_encrypted),
 };
@@ -55,6 +61,10 @@ pub static STORAGE_ENCRYPTED: Rule = Rule {
 ///
 /// Location: `storage_encrypted` when written, else the header.
 fn storage_encrypted(_: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
+    // The module's storage_encrypted defaults to true.
+    if &*r.kind == "module" && (!rds_module(r) || attr(r, "storage_encrypted").is_none()) {
+        return;
+    }
     if is_replica(r) {
         if let Some(region) = cross_region_source(r) {
             let key = attr(r, "kms_key_id");
@@ -80,10 +90,12 @@ fn storage_encrypted(_: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
     let value = attr(r, "storage_encrypted").filter(|v| v.value != Value::Null);
     // Aurora Serverless v1 clusters are encrypted unless told otherwise.
     if value.is_none() && &*r.kind == "aws_rds_cluster" {
-        match attr(r, "engine_mode").map(|m| &m.value) {
-            Some(Value::Str(m)) if m.as_ref() == "serverless" => return,
-            Some(Value::Unknown) => return,
-            _ => {}
+        // An unknown mode is most likely provisioned (Serverless v1 has
+        // reached its end of life): still reported.
+        if let Some(Value::Str(m)) = attr(r, "engine_mode").map(|m| &m.value) {
+            if m.as_ref() == "serverless" {
+                return;
+            }
         }
     }
     match truth(value) {
@@ -166,12 +178,18 @@ resource "aws_rds_cluster_instance" "catalog" {
 }
 ```"#,
         settings: &[],
-        applies: Applies::Kinds(Platform::Terraform, &["aws_db_instance", "aws_rds_cluster"]),
+        applies: Applies::Kinds(
+            Platform::Terraform,
+            &["aws_db_instance", "aws_rds_cluster", "module"],
+        ),
     },
     check: Check::Native(multi_az),
 };
 
 fn multi_az(ctx: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
+    if &*r.kind == "module" && !rds_module(r) {
+        return;
+    }
     if &*r.kind == "aws_rds_cluster" {
         return cluster_multi_az(ctx, r, out);
     }
@@ -382,7 +400,10 @@ resource "aws_db_instance" "orders" {
                 help: "Minimum retention in days in production (staging: a note).",
             },
         ],
-        applies: Applies::Kinds(Platform::Terraform, &["aws_db_instance", "aws_rds_cluster"]),
+        applies: Applies::Kinds(
+            Platform::Terraform,
+            &["aws_db_instance", "aws_rds_cluster", "module"],
+        ),
     },
     check: Check::Native(backup_retention),
 };
@@ -391,7 +412,7 @@ resource "aws_db_instance" "orders" {
 const DEFAULT_RETENTION_DAYS: f64 = 1.0;
 
 fn backup_retention(ctx: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
-    if is_replica(r) || is_cluster_member(r) {
+    if (&*r.kind == "module" && !rds_module(r)) || is_replica(r) || is_cluster_member(r) {
         return;
     }
     let min = setting_f64(ctx, "min_days", 7.0);
@@ -429,7 +450,10 @@ fn backup_retention(ctx: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
     if days < min {
         let required = match r.environment {
             Environment::Development => format!("at least {min} are required"),
-            _ => format!("production requires at least {prod_min} (and anything at least {min})"),
+            Environment::Staging => {
+                format!("at least {min} are required ({prod_min} in production)")
+            }
+            Environment::Production => format!("production requires at least {prod_min}"),
         };
         out.push(Hit::new(
             path(&["backup_retention_period"]),
@@ -488,13 +512,21 @@ resource "aws_db_instance" "orders" {
         settings: &[],
         applies: Applies::Kinds(
             Platform::Terraform,
-            &["aws_db_instance", "aws_rds_cluster_instance", "aws_rds_cluster"],
+            &[
+                "aws_db_instance",
+                "aws_rds_cluster_instance",
+                "aws_rds_cluster",
+                "module",
+            ],
         ),
     },
     check: Check::Native(public),
 };
 
 fn public(_: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
+    if &*r.kind == "module" && !rds_module(r) {
+        return;
+    }
     if truth(attr(r, "publicly_accessible")) == Tri::Yes {
         out.push(Hit::new(
             path(&["publicly_accessible"]),
@@ -539,13 +571,16 @@ resource "aws_rds_cluster" "catalog" {
 }
 ```"#,
         settings: &[],
-        applies: Applies::Kinds(Platform::Terraform, &["aws_db_instance", "aws_rds_cluster"]),
+        applies: Applies::Kinds(
+            Platform::Terraform,
+            &["aws_db_instance", "aws_rds_cluster", "module"],
+        ),
     },
     check: Check::Native(deletion_protection),
 };
 
 fn deletion_protection(_: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
-    if is_replica(r) || is_cluster_member(r) {
+    if (&*r.kind == "module" && !rds_module(r)) || is_replica(r) || is_cluster_member(r) {
         return;
     }
     let value = attr(r, "deletion_protection");
@@ -607,13 +642,21 @@ resource "aws_db_instance" "orders" {
         settings: &[],
         applies: Applies::Kinds(
             Platform::Terraform,
-            &["aws_db_instance", "aws_rds_cluster_instance", "aws_rds_cluster"],
+            &[
+                "aws_db_instance",
+                "aws_rds_cluster_instance",
+                "aws_rds_cluster",
+                "module",
+            ],
         ),
     },
     check: Check::Native(monitoring),
 };
 
 fn monitoring(ctx: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
+    if &*r.kind == "module" && !rds_module(r) {
+        return;
+    }
     // Aurora clusters are monitored through their instances; only Multi-AZ DB
     // clusters (non-Aurora, `db_cluster_instance_class`) carry the settings.
     if &*r.kind == "aws_rds_cluster" && attr(r, "db_cluster_instance_class").is_none() {
@@ -943,6 +986,16 @@ fn major_version(r: &Resource, group: Option<&Resource>) -> Option<u32> {
 // Helpers shared by this engineer's AWS families.
 
 /// A read replica: its source holds the data.
+/// An unresolved `terraform-aws-modules/rds` call that creates an instance
+/// (`create_db_instance` unset or true). Its inputs are named after the
+/// `aws_db_instance` arguments they set, with the provider's defaults
+/// except `storage_encrypted` (true), so the instance rules read them alike.
+fn rds_module(r: &Resource) -> bool {
+    super::s3::tam_module(r, "rds").as_deref() == Some("")
+        && (attr(r, "create_db_instance").is_none()
+            || truth(attr(r, "create_db_instance")) == Tri::Yes)
+}
+
 fn is_replica(r: &Resource) -> bool {
     attr(r, "replicate_source_db").is_some()
 }
