@@ -209,13 +209,18 @@ fn resource(
     let text = |path: &[&str]| node.get_path(path).and_then(Node::scalar_text);
     let kind: Box<str> = text(&["kind"]).unwrap_or_default().into();
     let api_version = text(&["apiVersion"]).map(Into::into);
-    let name: Box<str> = text(&["metadata", "name"])
-        .or_else(|| text(&["metadata", "generateName"]))
-        .unwrap_or_else(|| "<unnamed>".to_string())
-        .into();
+    let built_namespace = builds.and_then(Builds::namespace);
+    // kustomize's namespace renames the Namespace objects it builds.
+    let name: Box<str> = match built_namespace {
+        Some(ns) if &*kind == "Namespace" => ns.into(),
+        _ => text(&["metadata", "name"])
+            .or_else(|| text(&["metadata", "generateName"]))
+            .unwrap_or_else(|| "<unnamed>".to_string())
+            .into(),
+    };
     let cluster_scoped = CLUSTER_SCOPED.contains(&&*kind);
     // kustomize's namespace replaces the written one.
-    let namespace: Option<Box<str>> = match builds.and_then(Builds::namespace) {
+    let namespace: Option<Box<str>> = match built_namespace {
         Some(ns) if !cluster_scoped => Some(ns.into()),
         _ => text(&["metadata", "namespace"]).map(Into::into),
     };

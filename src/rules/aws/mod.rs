@@ -92,8 +92,8 @@ pub fn truth(n: Option<&Node>) -> Tri {
                 Tri::No
             }
         }
-        // Terraform converts "true"/"false" strings to bool arguments.
-        Some(Value::Str(s)) if s.eq_ignore_ascii_case("true") => Tri::Yes,
+        // Terraform converts "true" and "1" strings to bool arguments.
+        Some(Value::Str(s)) if s.eq_ignore_ascii_case("true") || &**s == "1" => Tri::Yes,
         Some(_) => Tri::No,
     }
 }
