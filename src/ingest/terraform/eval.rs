@@ -674,7 +674,14 @@ fn binary(op: BinOp, l: &V, r: &V) -> R {
                 BinOp::Ge => return Ok(V::Bool(a >= b)),
                 _ => return err("unsupported operator"),
             };
-            Ok(V::Num(value::normalize(n)))
+            // Terraform computes in 512-bit floats: `0.1 + 0.2` is 0.3 there,
+            // so sums and products are rounded to 15 digits. A quotient is
+            // kept whole, or `10 / 3 * 3` would round to 9.99999999999999.
+            Ok(V::Num(if op == BinOp::Div {
+                n
+            } else {
+                value::normalize(n)
+            }))
         }
     }
 }
@@ -753,6 +760,16 @@ mod tests {
             let v = eval_constant(differ).unwrap_or_else(|e| panic!("{differ}: {e:?}"));
             assert!(v.is_unknown(), "{differ}");
         }
+    }
+
+    /// As `terraform console` (1.11) computes them.
+    #[test]
+    fn arithmetic_like_terraform() {
+        assert_eq!(json("floor(10 / 3 * 3)"), "10");
+        assert_eq!(json("1 / 3 * 3 == 1"), "true");
+        assert_eq!(json("0.1 + 0.2 == 0.3"), "true");
+        assert_eq!(json("0.1 * 3"), "0.3");
+        assert_eq!(json("floor(log(1000, 10))"), "2");
     }
 
     /// As `terraform console` (1.11) compares them: types count.

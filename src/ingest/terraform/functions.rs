@@ -598,11 +598,12 @@ pub fn call(name: &str, args: Vec<V>, budget: &Budget) -> R {
         }
         "pow" => {
             a.count(2, 2)?;
-            Ok(V::Num(value::normalize(a.num(0)?.powf(a.num(1)?))))
+            // Terraform's pow and log are 64-bit: not rounded.
+            Ok(V::Num(a.num(0)?.powf(a.num(1)?)))
         }
         "log" => {
             a.count(2, 2)?;
-            Ok(V::Num(value::normalize(a.num(0)?.ln() / a.num(1)?.ln())))
+            Ok(V::Num(a.num(0)?.ln() / a.num(1)?.ln()))
         }
         "parseint" => {
             a.count(2, 2)?;
