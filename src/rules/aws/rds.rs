@@ -87,7 +87,7 @@ fn storage_encrypted(_: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
     if &*r.kind == "aws_db_instance" && attr(r, "cluster_identifier").is_some() {
         return;
     }
-    let value = attr(r, "storage_encrypted").filter(|v| v.value != Value::Null);
+    let value = attr(r, "storage_encrypted");
     // Aurora Serverless v1 clusters are encrypted unless told otherwise.
     if value.is_none() && &*r.kind == "aws_rds_cluster" {
         // An unknown mode is most likely provisioned (Serverless v1 has
@@ -187,7 +187,7 @@ resource "aws_rds_cluster_instance" "catalog" {
 };
 
 fn multi_az(ctx: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
-    if &*r.kind == "module" && !rds_module(r) {
+    if other_module(r) {
         return;
     }
     if &*r.kind == "aws_rds_cluster" {
@@ -412,7 +412,7 @@ resource "aws_db_instance" "orders" {
 const DEFAULT_RETENTION_DAYS: f64 = 1.0;
 
 fn backup_retention(ctx: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
-    if (&*r.kind == "module" && !rds_module(r)) || is_replica(r) || is_cluster_member(r) {
+    if other_module(r) || is_replica(r) || is_cluster_member(r) {
         return;
     }
     let min = setting_f64(ctx, "min_days", 7.0);
@@ -524,7 +524,7 @@ resource "aws_db_instance" "orders" {
 };
 
 fn public(_: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
-    if &*r.kind == "module" && !rds_module(r) {
+    if other_module(r) {
         return;
     }
     if truth(attr(r, "publicly_accessible")) == Tri::Yes {
@@ -580,7 +580,7 @@ resource "aws_rds_cluster" "catalog" {
 };
 
 fn deletion_protection(_: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
-    if (&*r.kind == "module" && !rds_module(r)) || is_replica(r) || is_cluster_member(r) {
+    if other_module(r) || is_replica(r) || is_cluster_member(r) {
         return;
     }
     let value = attr(r, "deletion_protection");
@@ -654,7 +654,7 @@ resource "aws_db_instance" "orders" {
 };
 
 fn monitoring(ctx: &Ctx, r: &Resource, out: &mut Vec<Hit>) {
-    if &*r.kind == "module" && !rds_module(r) {
+    if other_module(r) {
         return;
     }
     // Aurora clusters are monitored through their instances; only Multi-AZ DB
@@ -994,6 +994,11 @@ fn rds_module(r: &Resource) -> bool {
     super::s3::tam_module(r, "rds").as_deref() == Some("")
         && (attr(r, "create_db_instance").is_none()
             || truth(attr(r, "create_db_instance")) == Tri::Yes)
+}
+
+/// A `module` call other than [`rds_module`]: no instance of these rules.
+fn other_module(r: &Resource) -> bool {
+    &*r.kind == "module" && !rds_module(r)
 }
 
 fn is_replica(r: &Resource) -> bool {
