@@ -162,6 +162,12 @@ struct InstanceKey {
 }
 
 impl Expansion {
+    /// Whether the `count`/`for_each` is unknown: the one instance stands for
+    /// any number.
+    fn is_unknown(&self) -> bool {
+        matches!(self, Expansion::Unknown { .. })
+    }
+
     fn instances(&self) -> Vec<InstanceKey> {
         let obj = |pairs: Vec<(&str, V)>| {
             V::map(pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
@@ -705,8 +711,7 @@ impl<'p> Inst<'p> {
                     self.providers().clone(),
                     provider_map.clone(),
                 );
-                inst.count_unknown =
-                    self.count_unknown || matches!(expansion, Expansion::Unknown { .. });
+                inst.count_unknown = self.count_unknown || expansion.is_unknown();
                 Rc::new(inst)
             })
             .collect();
@@ -725,7 +730,7 @@ impl<'p> Inst<'p> {
                     };
                     // With an unknown count/for_each, `module.x` itself is unknown
                     // (but still refers to what its outputs refer to).
-                    let unknown = matches!(expansion, Expansion::Unknown { .. });
+                    let unknown = expansion.is_unknown();
                     let (v, used) = match ops.first() {
                         Some(Op::Attr(out)) => (inst.output(out)?, 1),
                         _ => (inst.outputs_object(), 0),
@@ -845,7 +850,7 @@ impl<'p> Inst<'p> {
                     b.refs,
                     b.keyed,
                 );
-                resource.count_unknown |= matches!(expansion, Expansion::Unknown { .. });
+                resource.count_unknown |= expansion.is_unknown();
                 out.push(resource);
             }
         }
@@ -890,7 +895,7 @@ impl<'p> Inst<'p> {
                             b.refs,
                             b.keyed,
                         );
-                        resource.count_unknown |= matches!(expansion, Expansion::Unknown { .. });
+                        resource.count_unknown |= expansion.is_unknown();
                         out.push(resource);
                     }
                 }
