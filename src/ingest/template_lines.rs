@@ -28,10 +28,7 @@ impl<'t> Line<'t> {
         let text = raw.trim_start_matches(' ');
         let indent = raw.len() - text.len();
         let trimmed = text.trim_end();
-        if trimmed.is_empty()
-            || trimmed.starts_with('#')
-            || (trimmed.starts_with("{{") && trimmed.ends_with("}}"))
-        {
+        if trimmed.is_empty() || trimmed.starts_with('#') {
             return None;
         }
         let item_key = match trimmed.strip_prefix('-') {
@@ -77,22 +74,7 @@ impl<'t> Line<'t> {
 /// writes out, or the object's first line. `None` when the template's
 /// document for the object cannot be told.
 pub fn line_of(template: &str, kind: &str, object: &Node, path: &[Seg]) -> Option<u32> {
-    let all: Vec<Line> = template
-        .lines()
-        .enumerate()
-        .filter_map(|(no, raw)| Line::read(no, raw))
-        .collect();
-    // Lines that are only a template action (`{{- if … }}`, `{{- range }}`):
-    // (line number, indent).
-    let actions: Vec<(usize, usize)> = template
-        .lines()
-        .enumerate()
-        .filter_map(|(no, raw)| {
-            let t = raw.trim_start_matches(' ');
-            let action = t.starts_with("{{") && t.trim_end().ends_with("}}");
-            action.then_some((no, raw.len() - t.len()))
-        })
-        .collect();
+    let (all, actions) = read_lines(template);
     let mut scope: &[Line] = document(&all, kind, object);
     let mut node = Some(object);
     // Nothing of the path written: the object's first line.
@@ -131,6 +113,22 @@ pub fn line_of(template: &str, kind: &str, object: &Node, path: &[Seg]) -> Optio
         }
     }
     found.map(|no| no as u32 + 1)
+}
+
+/// The template's YAML lines, and the lines that are only a template action
+/// (`{{- if … }}`, `{{- range }}`) as (line number, indent).
+fn read_lines(template: &str) -> (Vec<Line<'_>>, Vec<(usize, usize)>) {
+    let mut lines = Vec::new();
+    let mut actions = Vec::new();
+    for (no, raw) in template.lines().enumerate() {
+        let text = raw.trim_start_matches(' ').trim_end();
+        if text.starts_with("{{") && text.ends_with("}}") {
+            actions.push((no, raw.len() - raw.trim_start_matches(' ').len()));
+        } else {
+            lines.extend(Line::read(no, raw));
+        }
+    }
+    (lines, actions)
 }
 
 /// The lines of the template's document that writes the object: the one of
@@ -174,14 +172,15 @@ fn metadata_name<'t>(doc: &[Line<'t>]) -> Option<&'t str> {
         .position(|l| l.indent == 0 && l.has_key("metadata"))?;
     let inside = block(doc, at, 0);
     let level = inside.iter().map(|l| l.key_view().0).min()?;
-    inside
-        .iter()
-        .find(|l| l.key_view().0 == level && l.has_key("name"))
-        .and_then(|l| value_of(l))
+    value_at(inside, level, "name")
 }
 
-/// The value text of a `key: value` line, without quotes.
-fn value_of<'t>(line: &Line<'t>) -> Option<&'t str> {
+/// The value text, without quotes, of the first `key: value` line among
+/// `lines` whose key stands at column `col`.
+fn value_at<'t>(lines: &[Line<'t>], col: usize, key: &str) -> Option<&'t str> {
+    let line = lines
+        .iter()
+        .find(|l| l.key_view().0 == col && l.has_key(key))?;
     let (_, v) = line.key_view().1.split_once(':')?;
     Some(v.trim().trim_matches(['"', '\'']))
 }
@@ -285,11 +284,7 @@ fn item_at(
             .enumerate()
             .map(|(n, &p)| {
                 let end = items.get(n + 1).copied().unwrap_or(scope.len());
-                let key_col = scope[p].key_view().0;
-                scope[p..end]
-                    .iter()
-                    .find(|l| l.key_view().0 == key_col && l.has_key("name"))
-                    .and_then(|l| value_of(l))
+                value_at(&scope[p..end], scope[p].key_view().0, "name")
             })
             .collect();
         if let Some(n) = pick_by_name(&written, name) {
