@@ -324,14 +324,22 @@ fn builds(read: &[Read], root: &Path) -> HashMap<String, Builds> {
             .collect();
     }
     let mut out = HashMap::new();
+    // The builds from each kustomization, walked once for all its files.
+    let mut from: Vec<Option<Vec<Build>>> = vec![None; read.len()];
     for (file, kustomizations) in listing {
         let Some(display) = crate::discover::relative(file, root) else {
             continue;
         };
         let mut found = Vec::new();
         for &k in &kustomizations {
-            graph.walk_up(k, &mut vec![k], &mut found);
+            let builds = from[k].get_or_insert_with(|| {
+                let mut builds = Vec::new();
+                graph.walk_up(k, &mut vec![k], &mut builds);
+                builds
+            });
+            found.extend(builds.iter().cloned());
         }
+        found.truncate(MAX_BUILDS);
         found.dedup();
         if found
             .iter()
