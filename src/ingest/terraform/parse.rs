@@ -177,14 +177,9 @@ pub fn parse_file(file: &SourceFile) -> Result<Body, SyntaxError> {
         // starting with an operator (`? a`, `: b`, `&& c`); hcl-edit stops at
         // the line break. It is made a space in the copy (positions stay).
         if joined < MAX_JOINED_LINES {
-            if let Some(newline) = continued_at(&text, at) {
-                let from = if text[..newline].ends_with('\r') {
-                    newline - 1
-                } else {
-                    newline
-                };
-                let spaces = " ".repeat(newline + 1 - from);
-                text.to_mut().replace_range(from..newline + 1, &spaces);
+            if let Some(line_break) = continued_at(&text, at) {
+                let spaces = " ".repeat(line_break.len());
+                text.to_mut().replace_range(line_break, &spaces);
                 joined += 1;
                 continue;
             }
@@ -233,11 +228,11 @@ const MAX_REPEATED_KEYS: usize = 64;
 /// costs a parse).
 const MAX_JOINED_LINES: usize = 64;
 
-/// The line break at or before `at` (where the parser stopped) when the next
-/// line starts with an operator that continues the line above (`?`, `:`,
-/// `&&`, `||`), and that line holds no comment (joined, it would swallow the
-/// operator).
-fn continued_at(text: &str, at: usize) -> Option<usize> {
+/// The line break (`\n` or `\r\n`) at or before `at` (where the parser
+/// stopped) when the next line starts with an operator that continues the
+/// line above (`?`, `:`, `&&`, `||`), and that line holds no comment
+/// (joined, it would swallow the operator).
+fn continued_at(text: &str, at: usize) -> Option<std::ops::Range<usize>> {
     let rest = text.get(at..)?;
     let blank = |s: &str| s.chars().all(|c| c == ' ' || c == '\t' || c == '\r');
     // Stopped at the end of the line above, or at the operator itself.
@@ -256,7 +251,12 @@ fn continued_at(text: &str, at: usize) -> Option<usize> {
     if above.contains('#') || above.contains("//") || above.trim().is_empty() {
         return None;
     }
-    Some(newline)
+    let from = if above.ends_with('\r') {
+        newline - 1
+    } else {
+        newline
+    };
+    Some(from..newline + 1)
 }
 
 /// The object key at `at`: an identifier, or the text of a quoted key
